@@ -624,8 +624,11 @@ def prepare_graph(
     if simplify and not G.graph.get("simplified", False):
         G = ox.simplify_graph(G, edge_attr_aggs={"length": sum, "travel_time": sum})
         for _, _, d in G.edges(data=True):
-            if isinstance(d.get("highway"), list):
-                d["highway"] = sorted(d["highway"])
+            # merged attributes come as lists in set order: sort them so that every build of
+            # the same data is the same graph (and the same file)
+            for key, value in d.items():
+                if isinstance(value, list):
+                    d[key] = sorted(value, key=str)
             d["speed_kph"] = (
                 round(float(d["length"]) / float(d["travel_time"]) * 3.6, 3)
                 if d["travel_time"]

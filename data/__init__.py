@@ -1,0 +1,1 @@
+"""Data that ships with zorgroute: village tables per region and the bundled demo region."""
