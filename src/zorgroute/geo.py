@@ -25,9 +25,7 @@ class LocalProjection:
     def around(cls, lons: ArrayLike, lats: ArrayLike) -> LocalProjection:
         lon = np.asarray(lons, dtype=float)
         lat = np.asarray(lats, dtype=float)
-        return cls(
-            lon0=float((lon.min() + lon.max()) / 2), lat0=float((lat.min() + lat.max()) / 2)
-        )
+        return cls(lon0=float((lon.min() + lon.max()) / 2), lat0=float((lat.min() + lat.max()) / 2))
 
     def _transformer(self, inverse: bool = False) -> Transformer:
         proj = f"+proj=aeqd +lat_0={self.lat0} +lon_0={self.lon0} +datum=WGS84 +units=m"

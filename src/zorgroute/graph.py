@@ -31,7 +31,7 @@ import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 from xml.sax.saxutils import quoteattr
 
 import networkx as nx
@@ -48,6 +48,9 @@ from zorgroute.exceptions import (
 from zorgroute.network import RoadNetwork
 
 log = logging.getLogger(__name__)
+
+#: A road graph as osmnx makes it (nodes are OSM ids).
+RoadGraph: TypeAlias = "nx.MultiDiGraph[Any]"
 
 # --------------------------------------------------------------------------------------------
 # Travel profiles
@@ -293,7 +296,7 @@ def edge_speed_kph(data: Mapping[str, Any], profile: TravelProfile) -> float:
     return float(min(speed, profile.max_speed_kph))
 
 
-def add_travel_times(G: nx.MultiDiGraph, profile: TravelProfile) -> None:
+def add_travel_times(G: RoadGraph, profile: TravelProfile) -> None:
     """Set ``speed_kph`` and ``travel_time`` (s) on every edge of ``G`` in place."""
     for _, _, data in G.edges(data=True):
         kph = edge_speed_kph(data, profile)
@@ -343,7 +346,8 @@ def _write_highways_xml(path: Path, out: Path) -> int:
     ways: list[tuple[list[int], dict[str, str]]] = []
     max_way_id = 0
     try:
-        for obj in osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY).with_locations():
+        objects: Any = osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
+        for obj in objects.with_locations():
             if not obj.is_way():
                 continue
             max_way_id = max(max_way_id, obj.id)
@@ -387,9 +391,7 @@ def _write_highways_xml(path: Path, out: Path) -> int:
                 way_id = original
             f.write(f'<way id="{way_id}" version="1">')
             f.write("".join(f'<nd ref="{r}"/>' for r in refs))
-            f.write(
-                "".join(f"<tag k={quoteattr(k)} v={quoteattr(v)}/>" for k, v in tags.items())
-            )
+            f.write("".join(f"<tag k={quoteattr(k)} v={quoteattr(v)}/>" for k, v in tags.items()))
             f.write("</way>\n")
         f.write("</osm>\n")
     return len(ways)
@@ -412,7 +414,9 @@ def _check_osm_path(path: Path) -> None:
         raise InputError(problems, summary=f"cannot read OSM file {path}")
 
 
-def read_osm_file(path: str | Path, *, mode: str | TravelProfile = "car") -> nx.MultiDiGraph:
+def read_osm_file(
+    path: str | Path, *, mode: str | TravelProfile = "car", simplify: bool = True
+) -> RoadGraph:
     """Build the road graph of one travel mode from a local OpenStreetMap file.
 
     Parameters
@@ -422,6 +426,9 @@ def read_osm_file(path: str | Path, *, mode: str | TravelProfile = "car") -> nx.
         extract are cut where their nodes are missing.
     mode
         ``"car"``, ``"bike"`` or a :class:`TravelProfile`.
+    simplify
+        Merge chains of edges between junctions (the default); ``False`` keeps one edge per
+        OSM way segment.
 
     Returns
     -------
@@ -449,7 +456,7 @@ def read_osm_file(path: str | Path, *, mode: str | TravelProfile = "car") -> nx.
             )
         with _osmnx_settings(useful_tags_way=list(_WAY_TAGS)) as ox:
             raw = ox.graph_from_xml(xml, bidirectional=False, simplify=False, retain_all=True)
-    return prepare_graph(raw, profile=profile, source=path.name)
+    return prepare_graph(raw, profile=profile, source=path.name, simplify=simplify)
 
 
 def fetch_graph(
@@ -459,7 +466,7 @@ def fetch_graph(
     polygon: Any = None,
     mode: str | TravelProfile = "car",
     cache_folder: str | Path | None = None,
-) -> nx.MultiDiGraph:
+) -> RoadGraph:
     """Download the road graph of a region from OpenStreetMap (needs internet).
 
     Exactly one of ``place``, ``bbox`` and ``polygon`` names the region. Downloads go through
@@ -497,8 +504,7 @@ def fetch_graph(
         if not (-90 <= south < north <= 90 and -180 <= west < east <= 180):
             problems.append(
                 Problem(
-                    "bounding box must be south,west,north,east with south < north "
-                    "and west < east",
+                    "bounding box must be south,west,north,east with south < north and west < east",
                     column="bbox",
                     value=",".join(map(str, bbox)),
                 )
@@ -565,8 +571,8 @@ def _usable(data: Mapping[str, Any], profile: TravelProfile) -> bool:
 
 
 def prepare_graph(
-    raw: nx.MultiDiGraph, *, profile: TravelProfile, source: str, simplify: bool = True
-) -> nx.MultiDiGraph:
+    raw: RoadGraph, *, profile: TravelProfile, source: str, simplify: bool = True
+) -> RoadGraph:
     """Turn a raw (unsimplified) osmnx graph into a routable graph for ``profile``.
 
     Keeps the usable ways, adds reverse edges for two-way profiles, keeps the largest strongly
@@ -579,12 +585,12 @@ def prepare_graph(
         If no road is usable by ``profile``.
     """
     ox = _import_osmnx()
-    G = nx.MultiDiGraph()
+    G: RoadGraph = nx.MultiDiGraph()
     G.graph.update(raw.graph)
     G.add_nodes_from(raw.nodes(data=True))
-    G.add_edges_from(
-        (u, v, k, dict(d)) for u, v, k, d in raw.edges(keys=True, data=True) if _usable(d, profile)
-    )
+    for u, v, k, d in raw.edges(keys=True, data=True):
+        if _usable(d, profile):
+            G.add_edge(u, v, key=k, **d)
     if profile.two_way:
         for u, v, d in list(G.edges(data=True)):
             if not G.has_edge(v, u):
@@ -656,7 +662,7 @@ def prepare_graph(
 # --------------------------------------------------------------------------------------------
 
 
-def save_graph(G: nx.MultiDiGraph, path: str | Path) -> Path:
+def save_graph(G: RoadGraph, path: str | Path) -> Path:
     """Save ``G`` as GraphML; a name ending in ``.gz`` is gzip-compressed.
 
     Source, mode and build date travel in the graph attributes (``zorgroute_*``).
@@ -676,7 +682,7 @@ def save_graph(G: nx.MultiDiGraph, path: str | Path) -> Path:
     return path
 
 
-def load_graph(path: str | Path) -> nx.MultiDiGraph:
+def load_graph(path: str | Path) -> RoadGraph:
     """Load a road graph saved by :func:`save_graph` (or any osmnx GraphML file).
 
     A graph without travel times (saved by plain osmnx) gets them from the car profile, or
@@ -694,7 +700,7 @@ def load_graph(path: str | Path) -> nx.MultiDiGraph:
     try:
         if path.suffix == ".gz":
             with gzip.open(path, "rt", encoding="utf-8") as f:
-                G = ox.load_graphml(graphml_str=f.read())
+                G: RoadGraph = ox.load_graphml(graphml_str=f.read())
         else:
             G = ox.load_graphml(path)
     except Exception as exc:  # osmnx/networkx raise a zoo of types for a bad file
@@ -738,7 +744,7 @@ class GraphInfo:
         ]
 
 
-def graph_info(G: nx.MultiDiGraph) -> GraphInfo:
+def graph_info(G: RoadGraph) -> GraphInfo:
     """Size, length of road, area and provenance of ``G``."""
     from shapely import MultiPoint
 
@@ -770,7 +776,7 @@ def graph_info(G: nx.MultiDiGraph) -> GraphInfo:
     )
 
 
-def to_network(G: nx.MultiDiGraph) -> RoadNetwork:
+def to_network(G: RoadGraph) -> RoadNetwork:
     """The plain-array :class:`RoadNetwork` of ``G`` (nodes renumbered ``0..n-1``)."""
     nodes = list(G.nodes)
     index = {n: i for i, n in enumerate(nodes)}

@@ -16,6 +16,7 @@ Results are integer seconds and metres, cached on disk by network and locations.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import logging
 import os
@@ -23,19 +24,22 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import shapely
 import shapely.ops
 from numpy.typing import ArrayLike, NDArray
 from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import dijkstra
+from scipy.sparse.csgraph import dijkstra as _dijkstra
 
 from zorgroute.exceptions import FallbackWarning, InputError, Problem, SnapWarning
 from zorgroute.geo import LocalProjection, haversine_m
 from zorgroute.network import RoadNetwork
 
 log = logging.getLogger(__name__)
+
+dijkstra: Any = _dijkstra  # scipy-stubs reject a float csr_matrix, which scipy takes
 
 #: Snapped farther than this from a road: a :class:`SnapWarning` names the address.
 WARN_SNAP_M = 500.0
@@ -139,7 +143,8 @@ def _geometry(network: RoadNetwork) -> _Geometry:
     counts = np.diff(network.geom_offsets)
     indices = np.repeat(np.arange(network.n_edges), counts)
     lines = shapely.linestrings(np.column_stack([x, y]), indices=indices)
-    geometry = _Geometry(projection, np.asarray(lines), shapely.STRtree(lines))
+    line_array: Any = np.asarray(lines, dtype=object)
+    geometry = _Geometry(projection, line_array, shapely.STRtree(line_array))
     if len(_GEOMETRY_CACHE) > 8:  # a long-running service sees few regions; keep it small
         _GEOMETRY_CACHE.clear()
     _GEOMETRY_CACHE[network.fingerprint] = geometry
@@ -159,7 +164,9 @@ def _reverse_edges(network: RoadNetwork, edges: NDArray[np.int64]) -> NDArray[np
     for i, e in enumerate(edges):
         candidates = by_pair[(int(network.edge_v[e]), int(network.edge_u[e]))]
         length = network.edge_length_m[e]
-        best = [c for c in candidates if abs(network.edge_length_m[c] - length) <= 1 + 0.01 * length]
+        best = [
+            c for c in candidates if abs(network.edge_length_m[c] - length) <= 1 + 0.01 * length
+        ]
         if best:
             rev[i] = min(best, key=lambda c: abs(network.edge_length_m[c] - length))
     return rev
@@ -174,6 +181,7 @@ def snap_to_roads(
     warn_snap_m: float = WARN_SNAP_M,
     max_snap_m: float = MAX_SNAP_M,
     source: str = "addresses",
+    _stacklevel: int = 2,
 ) -> Snap:
     """Snap each address to the nearest point of the nearest road.
 
@@ -237,9 +245,7 @@ def snap_to_roads(
     fraction = np.nan_to_num(shapely.line_locate_point(lines, points, normalized=True))
     fraction = np.clip(fraction, 0.0, 1.0)
     snapped = shapely.line_interpolate_point(lines, fraction, normalized=True)
-    snap_lon, snap_lat = geometry.projection.inverse(
-        shapely.get_x(snapped), shapely.get_y(snapped)
-    )
+    snap_lon, snap_lat = geometry.projection.inverse(shapely.get_x(snapped), shapely.get_y(snapped))
 
     too_far = np.flatnonzero(offset > max_snap_m)
     if too_far.size:
@@ -265,7 +271,7 @@ def snap_to_roads(
             f"{far.size} address(es) more than {warn_snap_m:.0f} m from the nearest road; "
             f"check their coordinates: {listed}",
             SnapWarning,
-            stacklevel=2,
+            stacklevel=_stacklevel,
         )
     return Snap(
         edge=edge,
@@ -405,6 +411,7 @@ def travel_matrix(
         warn_snap_m=warn_snap_m,
         max_snap_m=max_snap_m,
         source=source,
+        _stacklevel=3,
     )
     cache_file: Path | None = None
     if cache and lat.size:
@@ -475,7 +482,9 @@ def _road_matrix(
     entry_s = np.column_stack([t * e_s, np.where(has_r, (1 - t) * r_s, np.where(at_end, 0, inf))])
     entry_m = np.column_stack([t * e_m, np.where(has_r, (1 - t) * r_m, 0)])
 
-    sources, src_idx = np.unique(np.where(exit_node >= 0, exit_node, exit_node[:, :1]), return_inverse=True)
+    sources, src_idx = np.unique(
+        np.where(exit_node >= 0, exit_node, exit_node[:, :1]), return_inverse=True
+    )
     src_idx = src_idx.reshape(exit_node.shape)
     targets, tgt_idx = np.unique(
         np.where(entry_node >= 0, entry_node, entry_node[:, :1]), return_inverse=True
@@ -488,7 +497,11 @@ def _road_matrix(
     best_m = np.zeros((n, n))
     for i in range(2):
         for j in range(2):
-            cand_s = exit_s[:, i, None] + node_s[np.ix_(src_idx[:, i], tgt_idx[:, j])] + entry_s[None, :, j]
+            cand_s = (
+                exit_s[:, i, None]
+                + node_s[np.ix_(src_idx[:, i], tgt_idx[:, j])]
+                + entry_s[None, :, j]
+            )
             better = cand_s < best_s
             if better.any():
                 cand_m = (
@@ -500,14 +513,14 @@ def _road_matrix(
                 best_m = np.where(better, cand_m, best_m)
 
     # Both on the same road: straight along it, if the direction allows.
-    for ea, ta, fa in ((e, t, 1.0), (r, 1 - t, 1.0)):
+    for ea, ta in ((e, t), (r, 1 - t)):
         for eb, tb in ((e, t), (r, 1 - t)):
             same = (ea[:, None] == eb[None, :]) & (ea[:, None] >= 0)
             ahead = same & (tb[None, :] >= ta[:, None])
             if not ahead.any():
                 continue
             ea_safe = np.where(ea >= 0, ea, 0)
-            frac = (tb[None, :] - ta[:, None]) * fa
+            frac = tb[None, :] - ta[:, None]
             cand_s = frac * network.edge_time_s[ea_safe][:, None]
             cand_m = frac * network.edge_length_m[ea_safe][:, None]
             better = ahead & (cand_s < best_s)
@@ -630,7 +643,7 @@ def leg_geometry(
             path.reverse()
             points = piece(ea, ta, 1.0)
             n = network.n_nodes
-            for u, v in zip(path[:-1], path[1:], strict=True):
+            for u, v in itertools.pairwise(path):
                 k = int(np.searchsorted(adj.keys, u * n + v))
                 lo, la = network.edge_points(int(adj.edge[k]))
                 points.extend(zip(lo.tolist(), la.tolist(), strict=True))
