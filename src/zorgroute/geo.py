@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -28,10 +29,7 @@ class LocalProjection:
         return cls(lon0=float((lon.min() + lon.max()) / 2), lat0=float((lat.min() + lat.max()) / 2))
 
     def _transformer(self, inverse: bool = False) -> Transformer:
-        proj = f"+proj=aeqd +lat_0={self.lat0} +lon_0={self.lon0} +datum=WGS84 +units=m"
-        if inverse:
-            return Transformer.from_crs(proj, "EPSG:4326", always_xy=True)
-        return Transformer.from_crs("EPSG:4326", proj, always_xy=True)
+        return _transformer(self.lon0, self.lat0, inverse)
 
     def forward(
         self, lons: ArrayLike, lats: ArrayLike
@@ -50,6 +48,15 @@ class LocalProjection:
             np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
         )
         return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+
+
+@lru_cache(maxsize=32)
+def _transformer(lon0: float, lat0: float, inverse: bool) -> Transformer:
+    # building a pyproj Transformer costs milliseconds: keep the few a process uses
+    proj = f"+proj=aeqd +lat_0={lat0} +lon_0={lon0} +datum=WGS84 +units=m"
+    if inverse:
+        return Transformer.from_crs(proj, "EPSG:4326", always_xy=True)
+    return Transformer.from_crs("EPSG:4326", proj, always_xy=True)
 
 
 def haversine_m(

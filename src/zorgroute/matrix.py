@@ -288,51 +288,93 @@ def snap_to_roads(
 # --------------------------------------------------------------------------------------------
 
 
+#: Path weights pack travel time and length into one float: ``ms * _PACK + decimetres``.
+#: Dijkstra then finds the fastest path, breaking ties by length, and the sum along it
+#: carries the path's length exactly (integers below 2**53 add without rounding), so time
+#: and distance always describe the same route without walking predecessor trees.
+_PACK = 10_000_000  # room for 1,000 km of road in decimetres
+_PACK_MAX_SPAN_KM = 300.0  # regions wider than this use predecessor trees instead
+
+
 @dataclass(frozen=True, eq=False)
 class _Adjacency:
     """The network as a sparse matrix of the fastest edge between each pair of nodes."""
 
-    time: csr_matrix
+    weight: csr_matrix  # packed time+length, or seconds when not packed
+    packed: bool
     keys: NDArray[np.int64]  # sorted u * n + v of the kept edges
     length_m: NDArray[np.float64]  # aligned with keys
     edge: NDArray[np.int64]  # aligned with keys
 
 
-def _adjacency(network: RoadNetwork) -> _Adjacency:
+_ADJACENCY_CACHE: dict[tuple[str, bool], _Adjacency] = {}
+
+
+def _region_span_km(network: RoadNetwork) -> float:
+    return (
+        float(
+            haversine_m(
+                network.node_lat.min(),
+                network.node_lon.min(),
+                network.node_lat.max(),
+                network.node_lon.max(),
+            )
+        )
+        / 1000
+    )
+
+
+def _adjacency(network: RoadNetwork, *, pack: bool | None = None) -> _Adjacency:
+    if pack is None:
+        pack = _region_span_km(network) <= _PACK_MAX_SPAN_KM
+    cached = _ADJACENCY_CACHE.get((network.fingerprint, pack))
+    if cached is not None:
+        return cached
     n = network.n_nodes
     keys = network.edge_u * n + network.edge_v
-    # for parallel edges keep the fastest: sort by key, then time, take the first of each key
-    order = np.lexsort((network.edge_time_s, keys))
+    # for parallel edges keep the fastest (then shortest): the first of each key
+    order = np.lexsort((network.edge_length_m, network.edge_time_s, keys))
     keys_sorted = keys[order]
     first = np.ones(order.shape, dtype=bool)
     first[1:] = keys_sorted[1:] != keys_sorted[:-1]
     kept = order[first]
-    # scipy treats explicit zeros as edges in sparse input, but keep them strictly positive
-    time = np.maximum(network.edge_time_s[kept], 1e-3)
-    matrix = csr_matrix((time, (network.edge_u[kept], network.edge_v[kept])), shape=(n, n))
-    return _Adjacency(matrix, keys[kept], network.edge_length_m[kept], kept)
+    if pack:
+        time_ms = np.maximum(np.rint(network.edge_time_s[kept] * 1000), 1)
+        weight = time_ms * _PACK + np.rint(network.edge_length_m[kept] * 10)
+    else:
+        # strictly positive: a zero weight would read as "no edge" in some scipy paths
+        weight = np.maximum(network.edge_time_s[kept], 1e-3)
+    matrix = csr_matrix((weight, (network.edge_u[kept], network.edge_v[kept])), shape=(n, n))
+    adj = _Adjacency(matrix, pack, keys[kept], network.edge_length_m[kept], kept)
+    if len(_ADJACENCY_CACHE) > 8:
+        _ADJACENCY_CACHE.clear()
+    _ADJACENCY_CACHE[(network.fingerprint, pack)] = adj
+    return adj
 
 
-def _tree_distances(
-    pred: NDArray[np.int32], sources: NDArray[np.int64], adj: _Adjacency, n: int
-) -> NDArray[np.float64]:
+def _tree_distances(pred: NDArray[np.int32], adj: _Adjacency, n: int) -> NDArray[np.float64]:
     """Metres along each shortest-path tree from its source to every node (pointer jumping)."""
-    rows = np.arange(pred.shape[0])[:, None]
-    nodes = np.broadcast_to(np.arange(n), pred.shape)
+    rows = pred.shape[0]
+    base = (np.arange(rows, dtype=np.int64) * n)[:, None]
+    nodes = np.broadcast_to(np.arange(n, dtype=np.int64), pred.shape)
     parent = pred.astype(np.int64)
     unreached = parent < 0
     parent[unreached] = nodes[unreached]  # sources and unreachable nodes point to themselves
-    keys = parent * n + nodes
-    pos = np.searchsorted(adj.keys, keys)
-    pos[unreached] = 0
-    acc = np.where(unreached, 0.0, adj.length_m[np.minimum(pos, adj.keys.size - 1)])
+    pos = np.searchsorted(adj.keys, parent * n + nodes)
+    acc = np.where(unreached, 0.0, adj.length_m[np.minimum(pos, adj.keys.size - 1)]).ravel()
+    flat = (parent + base).ravel()
     for _ in range(64):
-        grand = parent[rows, parent]
-        if np.array_equal(grand, parent):
+        grand = flat.take(flat)
+        if np.array_equal(grand, flat):
             break
-        acc = acc + acc[rows, parent]
-        parent = grand
-    return acc
+        acc = acc + acc.take(flat)
+        flat = grand
+    return acc.reshape(pred.shape)
+
+
+def _weight_seconds(weight: float, adj: _Adjacency) -> float:
+    """Seconds of a path weight from :func:`_adjacency`."""
+    return float(np.floor(weight / _PACK) / 1000) if adj.packed else weight
 
 
 def _node_to_node(
@@ -341,7 +383,7 @@ def _node_to_node(
     sources: NDArray[np.int64],
     targets: NDArray[np.int64],
     *,
-    block_cells: int = 20_000_000,
+    block_cells: int = 4_000_000,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Shortest-time seconds and the metres along those paths, ``sources × targets``."""
     n = network.n_nodes
@@ -350,10 +392,16 @@ def _node_to_node(
     block = max(1, block_cells // max(n, 1))
     for lo in range(0, sources.size, block):
         chunk = sources[lo : lo + block]
-        t, pred = dijkstra(adj.time, directed=True, indices=chunk, return_predecessors=True)
-        d = _tree_distances(pred, chunk, adj, n)
-        time[lo : lo + block] = t[:, targets]
-        dist[lo : lo + block] = d[:, targets]
+        if adj.packed:
+            w = dijkstra(adj.weight, directed=True, indices=chunk)[:, targets]
+            reached = np.isfinite(w)
+            ms = np.floor(np.where(reached, w, 0) / _PACK)
+            time[lo : lo + block] = np.where(reached, ms / 1000, np.inf)
+            dist[lo : lo + block] = np.where(reached, w - ms * _PACK, 0) / 10
+        else:
+            t, pred = dijkstra(adj.weight, directed=True, indices=chunk, return_predecessors=True)
+            time[lo : lo + block] = t[:, targets]
+            dist[lo : lo + block] = _tree_distances(pred, adj, n)[:, targets]
     return time, dist
 
 
@@ -497,35 +545,27 @@ def _road_matrix(
     best_m = np.zeros((n, n))
     for i in range(2):
         for j in range(2):
-            cand_s = (
-                exit_s[:, i, None]
-                + node_s[np.ix_(src_idx[:, i], tgt_idx[:, j])]
-                + entry_s[None, :, j]
-            )
+            grid = np.ix_(src_idx[:, i], tgt_idx[:, j])
+            cand_s = node_s[grid]
+            cand_s += exit_s[:, i, None]
+            cand_s += entry_s[None, :, j]
             better = cand_s < best_s
-            if better.any():
-                cand_m = (
-                    exit_m[:, i, None]
-                    + node_m[np.ix_(src_idx[:, i], tgt_idx[:, j])]
-                    + entry_m[None, :, j]
-                )
-                best_s = np.where(better, cand_s, best_s)
-                best_m = np.where(better, cand_m, best_m)
+            np.copyto(best_s, cand_s, where=better)
+            cand_m = node_m[grid]
+            cand_m += exit_m[:, i, None]
+            cand_m += entry_m[None, :, j]
+            np.copyto(best_m, cand_m, where=better)
 
-    # Both on the same road: straight along it, if the direction allows.
-    for ea, ta in ((e, t), (r, 1 - t)):
-        for eb, tb in ((e, t), (r, 1 - t)):
-            same = (ea[:, None] == eb[None, :]) & (ea[:, None] >= 0)
-            ahead = same & (tb[None, :] >= ta[:, None])
-            if not ahead.any():
-                continue
-            ea_safe = np.where(ea >= 0, ea, 0)
-            frac = tb[None, :] - ta[:, None]
-            cand_s = frac * network.edge_time_s[ea_safe][:, None]
-            cand_m = frac * network.edge_length_m[ea_safe][:, None]
-            better = ahead & (cand_s < best_s)
-            best_s = np.where(better, cand_s, best_s)
-            best_m = np.where(better, cand_m, best_m)
+    # Both on the same road: straight along it, where the direction allows.
+    a, b, edge, frac = _same_road_pairs(e, r, t)
+    if a.size:
+        cand_s = frac * network.edge_time_s[edge]
+        better = cand_s < best_s[a, b]
+        a, b, edge, frac = a[better], b[better], edge[better], frac[better]
+        # one pair may be on the same road twice (both directions): the faster one wins
+        order = np.argsort(-cand_s[better], kind="stable")
+        best_s[a[order], b[order]] = (frac * network.edge_time_s[edge])[order]
+        best_m[a[order], b[order]] = (frac * network.edge_length_m[edge])[order]
 
     unreachable = ~np.isfinite(best_s)
     np.fill_diagonal(unreachable, False)
@@ -550,6 +590,49 @@ def _road_matrix(
     np.fill_diagonal(best_s, 0)
     np.fill_diagonal(best_m, 0)
     return np.rint(best_s).astype(np.int64), np.rint(best_m).astype(np.int64)
+
+
+def _same_road_pairs(
+    e: NDArray[np.int64], r: NDArray[np.int64], t: NDArray[np.float64]
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
+    """Pairs ``(a, b)`` on one directed edge with ``b`` ahead of ``a``, and how far ahead.
+
+    Each address sits on its edge at ``t`` and, on a two-way road, on the reverse edge at
+    ``1 - t``. Returns the addresses, the edge and the fraction of it between them.
+    """
+    has_r = r >= 0
+    addr = np.concatenate([np.arange(e.size), np.flatnonzero(has_r)])
+    edge = np.concatenate([e, r[has_r]])
+    frac = np.concatenate([t, 1 - t[has_r]])
+    order = np.lexsort((frac, edge))
+    addr, edge, frac = addr[order], edge[order], frac[order]
+    bounds = np.flatnonzero(np.diff(edge)) + 1
+    out_a, out_b, out_e, out_f = [], [], [], []
+    for group in np.split(np.arange(edge.size), bounds):
+        if group.size < 2:
+            continue
+        i, j = np.triu_indices(group.size, k=1)  # sorted by frac: j is ahead of i
+        gi, gj = group[i], group[j]
+        keep = addr[gi] != addr[gj]
+        out_a.append(addr[gi][keep])
+        out_b.append(addr[gj][keep])
+        out_e.append(edge[gi][keep])
+        out_f.append((frac[gj] - frac[gi])[keep])
+        # equal positions: also the other way round
+        same = keep & (frac[gj] == frac[gi])
+        out_a.append(addr[gj][same])
+        out_b.append(addr[gi][same])
+        out_e.append(edge[gi][same])
+        out_f.append(np.zeros(int(same.sum())))
+    if not out_a:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty, np.zeros(0)
+    return (
+        np.concatenate(out_a),
+        np.concatenate(out_b),
+        np.concatenate(out_e),
+        np.concatenate(out_f),
+    )
 
 
 def straight_line_matrix(
@@ -627,12 +710,12 @@ def leg_geometry(
                     best = (cost, piece(ea, ta, tb))
     for ea, ta in outs:
         start = int(network.edge_v[ea])
-        times, pred = dijkstra(adj.time, directed=True, indices=start, return_predecessors=True)
+        times, pred = dijkstra(adj.weight, directed=True, indices=start, return_predecessors=True)
         for eb, tb in ins:
             end = int(network.edge_u[eb])
             cost = (
                 (1 - ta) * float(network.edge_time_s[ea])
-                + float(times[end])
+                + _weight_seconds(float(times[end]), adj)
                 + tb * float(network.edge_time_s[eb])
             )
             if best is not None and cost >= best[0]:
