@@ -498,9 +498,15 @@ def test_break_outside_window() -> None:
 
 
 def test_break_outside_route() -> None:
-    night = _night_shift("sA", break_window=TimeWindow(0, 2000))
-    plan = _route(PLAN, "sA", break_start_s=1300)  # the route is back at 1305
+    night = _night_shift("sA", break_window=TimeWindow(0, 4000))
+    plan = _route(PLAN, "sA", break_start_s=2950)  # [2950, 3050]: the shift ends at 3000
     _expect(check_plan(night, MATRICES, plan), "break_outside_route", shift_id="sA")
+
+
+def test_break_at_the_office_after_the_route_is_fine() -> None:
+    night = _night_shift("sA", break_window=TimeWindow(0, 2000))
+    plan = _route(PLAN, "sA", break_start_s=1400)  # back at 1305; still on shift until 3000
+    assert check_plan(night, MATRICES, plan) == []
 
 
 def test_break_no_room_in_its_gap() -> None:

@@ -58,7 +58,7 @@ CODES: Mapping[str, str] = {
     "break_missing": "the shift has a break but its route has none",
     "break_unexpected": "the route has a break but its shift has none",
     "break_outside_window": "the break does not lie inside the shift's break window",
-    "break_outside_route": "the break does not lie between the route's departure and return",
+    "break_outside_route": "the break does not lie inside the shift's hours",
     "break_overlaps_care": "the break overlaps the care of a visit",
     "break_no_room": "the gap the break lies in is shorter than its travel plus the break",
 }
@@ -603,13 +603,15 @@ class _Checker:
                     sid,
                 )
             )
-        inside = route.depart_s <= begin and end <= route.return_s
+        # a break may also be taken at the office before leaving or after coming back:
+        # the carer is on duty for the whole shift
+        inside = shift.start_s <= begin and end <= shift.end_s
         if not inside:
             out.append(
                 Violation(
                     "break_outside_route",
-                    f"break {span} is not between the departure at "
-                    f"{self.clock(route.depart_s)} and the return at {self.clock(route.return_s)}",
+                    f"break {span} is not inside the shift "
+                    f"[{self.clock(shift.start_s)}, {self.clock(shift.end_s)}]",
                     sid,
                 )
             )
@@ -630,10 +632,15 @@ class _Checker:
         # care or the return). A break inside the route that overlaps no care lies in one of
         # them whenever the route's times are in order; when they are not, those times have
         # been reported already and there is no gap to check.
-        gap_starts = [route.depart_s, *(s.service_end_s for s in route.stops)]
-        gap_ends = [*(s.service_start_s for s in route.stops), route.return_s]
-        targets = [*(s.visit_id for s in route.stops), None]
-        for gap_start, gap_end, leg, vid in zip(gap_starts, gap_ends, legs, targets, strict=True):
+        gap_starts = [shift.start_s, route.depart_s, *(s.service_end_s for s in route.stops)]
+        gap_ends = [route.depart_s, *(s.service_start_s for s in route.stops), route.return_s]
+        gap_starts.append(route.return_s)
+        gap_ends.append(shift.end_s)
+        targets = [None, *(s.visit_id for s in route.stops), None, None]
+        gap_legs: list[int | None] = [0, *legs, 0]
+        for gap_start, gap_end, leg, vid in zip(
+            gap_starts, gap_ends, gap_legs, targets, strict=True
+        ):
             if not (gap_start <= begin and end <= gap_end):
                 continue
             if leg is not None and gap_end - gap_start < leg + length - self.tol_s:

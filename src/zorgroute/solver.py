@@ -1,0 +1,491 @@
+"""Pooled routes for a night with OR-Tools: the one module of zorgroute that speaks OR-Tools.
+
+The model is a vehicle routing problem with time windows in which every shift is a vehicle
+with its own start and end (office or home), hours, qualification level and travel mode:
+
+- travel is a registered matrix per travel mode (no Python callback per arc); the time
+  dimension adds each visit's duration on leaving it, and waiting is free;
+- a visit may only go to the shifts that may serve it: its own provider's, plus, in a
+  pooled plan, other providers' where the client consents, and only nurses of at least
+  its level (``VehicleVar(...).SetValues``);
+- a visit must start inside one of its windows (the gaps between windows are removed
+  from its time variable);
+- a shift's break is an OR-Tools break interval; a maximum drive time is a second
+  dimension that sums travel only;
+- every visit is optional to the solver, with a penalty: a mandatory visit's penalty is
+  larger than any possible amount of driving, so it is dropped only when it cannot be
+  planned; an optional one's is its weight. The objective is drive time (or distance),
+  then these penalties.
+
+Visits that cannot go to any shift are not given to the solver at all; they and every
+visit the solver drops come back as :class:`~zorgroute.model.Unplanned` with a reason.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+from zorgroute.model import REASONS, Matrices, Night, Plan, Route, Shift, Stop, Unplanned, Visit
+
+log = logging.getLogger(__name__)
+
+Objective = Literal["time", "distance"]
+
+_FS = routing_enums_pb2.FirstSolutionStrategy
+FIRST_SOLUTION = {
+    "parallel_cheapest_insertion": _FS.PARALLEL_CHEAPEST_INSERTION,
+    "local_cheapest_insertion": _FS.LOCAL_CHEAPEST_INSERTION,
+    "path_cheapest_arc": _FS.PATH_CHEAPEST_ARC,
+    "savings": _FS.SAVINGS,
+    "automatic": _FS.AUTOMATIC,
+}
+METAHEURISTIC = {
+    "guided_local_search": routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH,
+    "simulated_annealing": routing_enums_pb2.LocalSearchMetaheuristic.SIMULATED_ANNEALING,
+    "tabu_search": routing_enums_pb2.LocalSearchMetaheuristic.TABU_SEARCH,
+    "greedy_descent": routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT,
+}
+
+#: Metres per second of driving, to weigh optional visits when the objective is distance.
+_METRES_PER_SECOND = 50 / 3.6
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    """How to solve a night.
+
+    Attributes
+    ----------
+    pooled
+        Let visits go to other providers' shifts where the client consents (``False``: each
+        provider plans alone).
+    time_limit_s
+        Wall-clock budget of the search.
+    seed
+        Varies the order in which the solver sees the visits; the same input, seed and
+        limits give the same plan when the search is stopped by ``max_solutions`` rather
+        than by the clock.
+    max_solutions
+        Stop after this many solutions of the local search (a machine-independent budget).
+    objective
+        Minimise drive ``"time"`` (seconds) or ``"distance"`` (metres).
+    first_solution, metaheuristic
+        OR-Tools strategies (keys of :data:`FIRST_SOLUTION` and :data:`METAHEURISTIC`).
+    log_search
+        Let OR-Tools log its search.
+    """
+
+    pooled: bool = True
+    time_limit_s: float = 30.0
+    seed: int = 0
+    max_solutions: int | None = None
+    objective: Objective = "time"
+    first_solution: str = "parallel_cheapest_insertion"
+    metaheuristic: str = "guided_local_search"
+    log_search: bool = False
+
+
+ProgressCallback = Callable[[float, int], None]
+"""Called with (elapsed seconds, objective) whenever the solver finds a better plan."""
+
+
+# --------------------------------------------------------------------------------------------
+# Who may serve what
+# --------------------------------------------------------------------------------------------
+
+
+def may_serve(visit: Visit, shift: Shift, *, pooled: bool) -> bool:
+    """Whether ``shift`` may serve ``visit``: level, and own provider or consented pooling."""
+    if shift.level < visit.level:
+        return False
+    return shift.provider == visit.provider or (pooled and visit.pooling)
+
+
+def _reaches(visit: int, shift: int, night: Night, matrices: Matrices) -> bool:
+    """Whether the shift could serve the visit alone: there in a window and back in time."""
+    v, s = night.visits[visit], night.shifts[shift]
+    travel = matrices.duration_s[s.mode]
+    loc = night.location_index(visit=visit)
+    out = int(travel[night.location_index(start=shift), loc])
+    back = int(travel[loc, night.location_index(end=shift)])
+    if s.max_drive_s is not None and out + back > s.max_drive_s:
+        return False
+    for w in v.windows:
+        start = max(s.start_s + out, w.start_s)
+        if start <= w.end_s and start + v.duration_s + back <= s.end_s:
+            return True
+    return False
+
+
+def _prefilter(
+    night: Night, matrices: Matrices, pooled: bool
+) -> tuple[dict[int, list[int]], dict[int, str]]:
+    """Shifts each visit may go to, and the reason for visits that can go nowhere."""
+    allowed: dict[int, list[int]] = {}
+    reasons: dict[int, str] = {}
+    for i, v in enumerate(night.visits):
+        qualified = [k for k, s in enumerate(night.shifts) if may_serve(v, s, pooled=pooled)]
+        if not qualified:
+            others = any(s.level >= v.level and s.provider != v.provider for s in night.shifts)
+            reasons[i] = "not_consented" if others and not v.pooling else "no_qualified_nurse"
+            continue
+        reachable = [k for k in qualified if _reaches(i, k, night, matrices)]
+        if not reachable:
+            reasons[i] = "window_unreachable"
+            continue
+        allowed[i] = reachable
+    return allowed, reasons
+
+
+def _dropped_reason(i: int, night: Night, matrices: Matrices, pooled: bool) -> str:
+    """Why the solver left out a visit that some shift could reach on its own."""
+    v = night.visits[i]
+    if not v.pooling:
+        # would another provider's nurse have had room? we cannot know cheaply; say what
+        # blocks it: the own provider's shifts are full and the client did not consent
+        others = any(
+            s.provider != v.provider and s.level >= v.level and _reaches(i, k, night, matrices)
+            for k, s in enumerate(night.shifts)
+        )
+        if others:
+            return "not_consented"
+    return "shifts_full"
+
+
+# --------------------------------------------------------------------------------------------
+# The model
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Model:
+    """The OR-Tools objects of one solve, and how their nodes map to the night."""
+
+    manager: pywrapcp.RoutingIndexManager
+    routing: pywrapcp.RoutingModel
+    time: Any
+    visit_of_node: list[int]  # node -> visit index (for visit nodes)
+    node_of_visit: dict[int, int]
+    offset_s: int  # model time = night time + offset_s (keeps model times >= 0)
+
+
+def _build(
+    night: Night,
+    matrices: Matrices,
+    allowed: Mapping[int, list[int]],
+    options: SolveOptions,
+) -> _Model:
+    visits = sorted(allowed)
+    rng = np.random.default_rng(options.seed)
+    if options.seed:
+        visits = [visits[k] for k in rng.permutation(len(visits))]
+    n_vis, n_shifts = len(visits), len(night.shifts)
+    starts = [n_vis + k for k in range(n_shifts)]
+    ends = [n_vis + n_shifts + k for k in range(n_shifts)]
+    manager = pywrapcp.RoutingIndexManager(n_vis + 2 * n_shifts, n_shifts, starts, ends)
+    routing = pywrapcp.RoutingModel(manager)
+
+    # node -> location in the night's shared order
+    locations = np.array(
+        [night.location_index(visit=i) for i in visits]
+        + [night.location_index(start=k) for k in range(n_shifts)]
+        + [night.location_index(end=k) for k in range(n_shifts)],
+        dtype=np.int64,
+    )
+    service = np.zeros(locations.size, dtype=np.int64)
+    service[:n_vis] = [night.visits[i].duration_s for i in visits]
+
+    times = [night.visits[i].windows[0].start_s for i in visits] + [s.start_s for s in night.shifts]
+    offset = max(0, -min(times, default=0))
+    horizon = max((s.end_s for s in night.shifts), default=0) + offset + 1
+
+    time_eval: dict[str, int] = {}
+    drive_eval: dict[str, int] = {}
+    cost_eval: dict[str, int] = {}
+    for mode in sorted({s.mode for s in night.shifts}):
+        travel = np.asarray(matrices.duration_s[mode])[np.ix_(locations, locations)]
+        metres = np.asarray(matrices.distance_m[mode])[np.ix_(locations, locations)]
+        time_eval[mode] = routing.RegisterTransitMatrix((travel + service[:, None]).tolist())
+        drive_eval[mode] = routing.RegisterTransitMatrix(travel.tolist())
+        cost = travel if options.objective == "time" else metres
+        cost_eval[mode] = (
+            drive_eval[mode]
+            if options.objective == "time"
+            else (routing.RegisterTransitMatrix(cost.tolist()))
+        )
+    for k, s in enumerate(night.shifts):
+        routing.SetArcCostEvaluatorOfVehicle(cost_eval[s.mode], k)
+
+    routing.AddDimensionWithVehicleTransits(
+        [time_eval[s.mode] for s in night.shifts], horizon, horizon, False, "Time"
+    )
+    time_dim = routing.GetDimensionOrDie("Time")
+    for k, s in enumerate(night.shifts):
+        for index in (routing.Start(k), routing.End(k)):
+            time_dim.CumulVar(index).SetRange(s.start_s + offset, s.end_s + offset)
+        routing.AddVariableMaximizedByFinalizer(time_dim.CumulVar(routing.Start(k)))
+        routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(routing.End(k)))
+
+    if any(s.max_drive_s is not None for s in night.shifts):
+        routing.AddDimensionWithVehicleTransitAndCapacity(
+            [drive_eval[s.mode] for s in night.shifts],
+            0,
+            [s.max_drive_s if s.max_drive_s is not None else horizon for s in night.shifts],
+            True,
+            "Drive",
+        )
+
+    # penalties: a mandatory visit outweighs any amount of driving
+    span = sum(max(0, s.end_s - s.start_s) for s in night.shifts) + 1
+    per_second = 1.0 if options.objective == "time" else 40.0  # 40 m/s > any road speed
+    mandatory_penalty = int(span * per_second) + 1
+    node_of_visit: dict[int, int] = {}
+    for node, i in enumerate(visits):
+        v = night.visits[i]
+        index = manager.NodeToIndex(node)
+        node_of_visit[i] = node
+        cumul = time_dim.CumulVar(index)
+        cumul.SetRange(v.windows[0].start_s + offset, v.windows[-1].end_s + offset)
+        for a, b in zip(v.windows[:-1], v.windows[1:], strict=True):
+            if b.start_s - a.end_s > 1:
+                cumul.RemoveInterval(a.end_s + offset + 1, b.start_s + offset - 1)
+        routing.AddVariableMinimizedByFinalizer(cumul)
+        if v.mandatory:
+            penalty = mandatory_penalty
+        else:
+            weight = v.weight_s * (1 if options.objective == "time" else _METRES_PER_SECOND)
+            penalty = max(1, min(int(weight), mandatory_penalty - 1))
+        routing.AddDisjunction([index], penalty)
+        if len(allowed[i]) < n_shifts:
+            routing.VehicleVar(index).SetValues([-1, *allowed[i]])
+
+    # breaks: an interval inside the break window; never during care
+    breaks = [
+        (k, s) for k, s in enumerate(night.shifts) if s.break_duration_s > 0 and s.break_window
+    ]
+    if breaks:
+        solver = routing.solver()
+        node_visit_transit = [0] * routing.Size()
+        for index in range(routing.Size()):
+            node_visit_transit[index] = int(service[manager.IndexToNode(index)])
+        for k, s in breaks:
+            assert s.break_window is not None
+            interval = solver.FixedDurationIntervalVar(
+                s.break_window.start_s + offset,
+                s.break_window.end_s - s.break_duration_s + offset,
+                s.break_duration_s,
+                False,
+                f"break {k}",
+            )
+            time_dim.SetBreakIntervalsOfVehicle([interval], k, node_visit_transit)
+
+    return _Model(
+        manager=manager,
+        routing=routing,
+        time=time_dim,
+        visit_of_node=visits,
+        node_of_visit=node_of_visit,
+        offset_s=offset,
+    )
+
+
+def _parameters(options: SolveOptions) -> Any:
+    params = pywrapcp.DefaultRoutingSearchParameters()
+    params.first_solution_strategy = FIRST_SOLUTION[options.first_solution]
+    params.local_search_metaheuristic = METAHEURISTIC[options.metaheuristic]
+    params.time_limit.FromMilliseconds(max(1, int(options.time_limit_s * 1000)))
+    if options.max_solutions is not None:
+        params.solution_limit = options.max_solutions
+    params.log_search = options.log_search
+    return params
+
+
+# --------------------------------------------------------------------------------------------
+# Solving and reading the result
+# --------------------------------------------------------------------------------------------
+
+
+def solve(
+    night: Night,
+    matrices: Matrices,
+    options: SolveOptions | None = None,
+    *,
+    initial_routes: Mapping[str, Sequence[str]] | None = None,
+    progress: ProgressCallback | None = None,
+) -> Plan:
+    """Plan the routes of a night.
+
+    Parameters
+    ----------
+    night
+        Visits and shifts (validated, see :func:`zorgroute.io.read_night`).
+    matrices
+        Travel between the night's locations for every mode its shifts use.
+    options
+        Pooled or solo, time limit, seed and strategies.
+    initial_routes
+        A plan to start from: visit ids per shift id (e.g. yesterday's routes, or the solo
+        plans). Visits it cannot place are left for the solver.
+    progress
+        Called whenever a better plan is found.
+
+    Returns
+    -------
+    Plan
+        Routes, and every visit not planned with its reason. A solver that finds nothing in
+        time returns ``status="no_solution"`` with every visit unplanned, never raises.
+    """
+    options = options or SolveOptions()
+    t0 = time.perf_counter()
+    if not night.visits:
+        return Plan(routes=(), unplanned=(), status="empty", pooled=options.pooled)
+    allowed, reasons = _prefilter(night, matrices, options.pooled)
+    unplanned = {i: code for i, code in reasons.items()}
+    routes: list[Route] = []
+    status = "solved"
+    objective = 0
+    if allowed and night.shifts:
+        model = _build(night, matrices, allowed, options)
+        routing = model.routing
+        if progress is not None:
+            best = [np.inf]
+
+            def on_solution() -> None:
+                value = routing.CostVar().Value()
+                if value < best[0]:
+                    best[0] = value
+                    progress(time.perf_counter() - t0, int(value))
+
+            routing.AddAtSolutionCallback(on_solution)
+        params = _parameters(options)
+        solution = None
+        if initial_routes:
+            start = _initial_assignment(night, model, initial_routes)
+            if start is not None:
+                solution = routing.SolveFromAssignmentWithParameters(start, params)
+        if solution is None:
+            solution = routing.SolveWithParameters(params)
+        if solution is None:
+            status = "no_solution"
+            unplanned.update({i: "no_solution" for i in allowed})
+        else:
+            objective = int(solution.ObjectiveValue())
+            routes, served = _read_routes(night, matrices, model, solution)
+            for i in allowed:
+                if i not in served:
+                    unplanned[i] = _dropped_reason(i, night, matrices, options.pooled)
+    else:
+        unplanned.update({i: "shifts_full" for i in allowed})
+    runtime = time.perf_counter() - t0
+    log.info(
+        "%s plan: %d routes, %d of %d visits planned in %.1f s",
+        "pooled" if options.pooled else "solo",
+        len(routes),
+        len(night.visits) - len(unplanned),
+        len(night.visits),
+        runtime,
+    )
+    return Plan(
+        routes=tuple(routes),
+        unplanned=tuple(
+            Unplanned(night.visits[i].visit_id, code, REASONS[code])
+            for i, code in sorted(unplanned.items())
+        ),
+        status=status,
+        pooled=options.pooled,
+        objective=objective,
+        runtime_s=runtime,
+    )
+
+
+def _initial_assignment(
+    night: Night, model: _Model, initial_routes: Mapping[str, Sequence[str]]
+) -> Any:
+    index_of_visit = {v.visit_id: i for i, v in enumerate(night.visits)}
+    shift_index = {s.shift_id: k for k, s in enumerate(night.shifts)}
+    routes: list[list[int]] = [[] for _ in night.shifts]
+    for shift_id, visit_ids in initial_routes.items():
+        k = shift_index.get(shift_id)
+        if k is None:
+            continue
+        for visit_id in visit_ids:
+            i = index_of_visit.get(visit_id)
+            if i is not None and i in model.node_of_visit:
+                routes[k].append(model.manager.NodeToIndex(model.node_of_visit[i]))
+    assignment = model.routing.ReadAssignmentFromRoutes(routes, True)
+    if assignment is None:
+        log.warning("the initial routes do not fit this night; solving from scratch")
+    return assignment
+
+
+def _read_routes(
+    night: Night, matrices: Matrices, model: _Model, solution: Any
+) -> tuple[list[Route], set[int]]:
+    routing, manager, time_dim = model.routing, model.manager, model.time
+    off = model.offset_s
+    breaks: dict[int, int] = {}
+    intervals = solution.IntervalVarContainer()
+    for j in range(intervals.Size()):
+        element = intervals.Element(j)
+        name = element.Var().Name()
+        if name.startswith("break ") and element.PerformedValue():
+            breaks[int(name.split()[1])] = int(element.StartValue()) - off
+    routes: list[Route] = []
+    served: set[int] = set()
+    for k, shift in enumerate(night.shifts):
+        index = routing.Start(k)
+        depart = int(solution.Value(time_dim.CumulVar(index))) - off
+        travel = matrices.duration_s[shift.mode]
+        metres = matrices.distance_m[shift.mode]
+        here = night.location_index(start=k)
+        clock = depart
+        stops: list[Stop] = []
+        index = solution.Value(routing.NextVar(index))
+        while not routing.IsEnd(index):
+            i = model.visit_of_node[manager.IndexToNode(index)]
+            visit = night.visits[i]
+            loc = night.location_index(visit=i)
+            leg_s, leg_m = int(travel[here, loc]), int(metres[here, loc])
+            start = int(solution.Value(time_dim.CumulVar(index))) - off
+            stops.append(
+                Stop(
+                    visit_id=visit.visit_id,
+                    arrival_s=clock + leg_s,
+                    service_start_s=start,
+                    service_end_s=start + visit.duration_s,
+                    travel_s=leg_s,
+                    travel_m=leg_m,
+                )
+            )
+            served.add(i)
+            clock = start + visit.duration_s
+            here = loc
+            index = solution.Value(routing.NextVar(index))
+        if not stops:
+            continue
+        end_loc = night.location_index(end=k)
+        routes.append(
+            Route(
+                shift_id=shift.shift_id,
+                provider=shift.provider,
+                depart_s=depart,
+                return_s=int(solution.Value(time_dim.CumulVar(index))) - off,
+                stops=tuple(stops),
+                return_travel_s=int(travel[here, end_loc]),
+                return_travel_m=int(metres[here, end_loc]),
+                break_start_s=breaks.get(k),
+            )
+        )
+    return routes, served
+
+
+def routes_of(plan: Plan) -> dict[str, list[str]]:
+    """The visit ids per shift of a plan, to warm-start another solve."""
+    return {r.shift_id: [s.visit_id for s in r.stops] for r in plan.routes}
