@@ -75,6 +75,125 @@ def test_matrix_command_reports_every_far_address(
     assert "sea1" in err and "sea2" in err and "ok," not in err
 
 
-def test_demo_runs_offline(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["demo"]) == 0
-    assert "nodes:" in capsys.readouterr().out
+def test_demo_runs_offline(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["demo", "--visits", "30", "--shifts", "4", "--providers", "3", "--time-limit", "1"]
+    assert main([*args, "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "nodes:" in out and "solo plan:" in out and "pooled plan:" in out
+    assert "checker: clean" in out and "pooling saves" in out
+
+
+def test_readme_walkthrough_generate_plan_check(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The README's walk-through, on the bundled demo region, with small numbers."""
+    night = tmp_path / "night"
+    plan = tmp_path / "plan"
+    assert (
+        main(
+            [
+                "generate",
+                "--region",
+                "kempen-demo",
+                "--visits",
+                "40",
+                "--providers",
+                "3",
+                "--shifts",
+                "5",
+                "--seed",
+                "2",
+                "--out",
+                str(night),
+            ]
+        )
+        == 0
+    )
+    common = [
+        "--visits",
+        str(night / "visits.csv"),
+        "--shifts",
+        str(night / "shifts.csv"),
+        "--region",
+        "kempen-demo",
+    ]
+    assert main(["plan", *common, "--time-limit", "2", "--out", str(plan)]) == 0
+    out = capsys.readouterr().out
+    assert "pooled plan:" in out
+    for name in ("routes.csv", "unplanned.csv", "plan.geojson", "summary.json"):
+        assert (plan / name).is_file()
+    routes = pd.read_csv(plan / "routes.csv")
+    unplanned = pd.read_csv(plan / "unplanned.csv")
+    assert len(routes) + len(unplanned) == 40
+    assert main(["check", *common, "--plan", str(plan)]) == 0
+    assert "plan OK" in capsys.readouterr().out
+    # a tampered plan is caught
+    routes.loc[0, "travel_s"] = int(routes.loc[0, "travel_s"]) + 600
+    routes.to_csv(plan / "routes.csv", index=False)
+    assert main(["check", *common, "--plan", str(plan)]) == 1
+    assert "travel_s_wrong" in capsys.readouterr().out
+
+
+def test_plan_with_bad_visits_lists_every_bad_row(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    visits = tmp_path / "visits.csv"
+    visits.write_text(
+        "visit_id,client_id,provider,lat,lon,window_start,window_end,duration_min\n"
+        "v1,c1,A,51.25,4.75,23:00,23:30,20\n"
+        "v1,c2,A,51.25,4.75,25:10,23:30,20\n"
+        "v3,c3,Nobody,51.25,4.75,23:00,23:30,-5\n"
+    )
+    shifts = tmp_path / "shifts.csv"
+    shifts.write_text(
+        "shift_id,provider,start_lat,start_lon,shift_start,shift_end\ns1,A,51.25,4.75,22:00,07:00\n"
+    )
+    code = main(
+        [
+            "plan",
+            "--visits",
+            str(visits),
+            "--shifts",
+            str(shifts),
+            "--region",
+            "kempen-demo",
+            "--out",
+            str(tmp_path / "p"),
+        ]
+    )
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "line 3" in err and "window_start" in err and "25:10" in err
+    assert "duplicate" in err.lower()
+    assert "line 4" in err and "Nobody" in err and "duration_min" in err
+
+
+def test_plan_reports_visit_far_off_the_roads(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    visits = tmp_path / "visits.csv"
+    visits.write_text(
+        "visit_id,client_id,provider,lat,lon,window_start,window_end,duration_min\n"
+        "near,c1,A,51.25,4.75,23:00,23:30,20\n"
+        "sea,c2,A,51.60,4.75,23:00,23:30,20\n"
+    )
+    shifts = tmp_path / "shifts.csv"
+    shifts.write_text(
+        "shift_id,provider,start_lat,start_lon,shift_start,shift_end\ns1,A,51.25,4.75,22:00,07:00\n"
+    )
+    code = main(
+        [
+            "plan",
+            "--visits",
+            str(visits),
+            "--shifts",
+            str(shifts),
+            "--region",
+            "kempen-demo",
+            "--out",
+            str(tmp_path / "p"),
+        ]
+    )
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "sea" in err and "km from the nearest road" in err

@@ -7,6 +7,7 @@ status 2 and lists every problem; a failed download exits with status 3.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import logging
 import sys
 import time
@@ -20,6 +21,7 @@ import pandas as pd
 
 from zorgroute import __version__
 from zorgroute.exceptions import DownloadError, InputError, ZorgrouteWarning
+from zorgroute.model import Night, Plan
 
 log = logging.getLogger("zorgroute")
 
@@ -31,6 +33,13 @@ def step(what: str) -> Iterator[None]:
     t0 = time.perf_counter()
     yield
     log.info("%s: done in %.1f s", what, time.perf_counter() - t0)
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
 
 
 def _bbox(text: str) -> tuple[float, float, float, float]:
@@ -140,39 +149,211 @@ def _read_points(path: Path) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------------------------
+# generate, plan, check
+# --------------------------------------------------------------------------------------------
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from zorgroute import generate, graph, planning
+
+    network = None
+    if args.region == planning.DEMO_REGION:
+        network = graph.to_network(graph.load_graph(planning.demo_graph_path("car")))
+    with step(f"generating a night of {args.visits} visits in {args.region}"):
+        visits, shifts = generate.generate_region_night(
+            args.region,
+            n_visits=args.visits,
+            n_providers=args.providers,
+            n_shifts=args.shifts,
+            seed=args.seed,
+            network=network,
+        )
+    paths = generate.write_night(visits, shifts, args.out)
+    print(f"wrote {paths[0]} ({len(visits)} visits) and {paths[1]} ({len(shifts)} shifts)")
+    return 0
+
+
+def _read_night(args: argparse.Namespace) -> Night:
+    from zorgroute import io
+
+    providers = [p.strip() for p in args.providers.split(",")] if args.providers else None
+    return io.read_night(
+        args.visits,
+        args.shifts,
+        providers=providers,
+        date=args.date,
+        horizon_start=args.horizon_start,
+    )
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    from zorgroute import output, planning
+    from zorgroute.solver import SolveOptions
+
+    night = _read_night(args)
+    modes = {s.mode for s in night.shifts} or {"car"}
+    with step("loading road networks"):
+        networks = planning.load_networks(
+            modes,
+            osm=args.osm,
+            graph_file=args.graph,
+            bike_graph_file=args.bike_graph,
+            region=args.region,
+        )
+    with step(f"travel matrix of {night.n_locations} locations"):
+        matrices, travel = planning.night_matrices(night, networks)
+    options = SolveOptions(
+        pooled=not args.solo,
+        time_limit_s=args.time_limit,
+        seed=args.seed,
+        objective=args.objective,
+    )
+    with _progress_bar(args.time_limit, quiet=args.quiet) as progress:
+        result = planning.plan_night(night, matrices, options, progress=progress)
+    paths = output.write_plan(args.out, night, result.plan, networks=networks, travel=travel)
+    _print_summary(night, result.plan)
+    print(f"wrote {', '.join(str(p) for p in paths.values())}")
+    if result.violations:
+        sys.stderr.write(
+            f"error: the plan checker found {len(result.violations)} violation(s); "
+            "this is a bug in zorgroute, please report it\n"
+        )
+        return 1
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from zorgroute import output, planning
+    from zorgroute.check import check_plan
+
+    night = _read_night(args)
+    modes = {s.mode for s in night.shifts} or {"car"}
+    networks = planning.load_networks(
+        modes,
+        osm=args.osm,
+        graph_file=args.graph,
+        bike_graph_file=args.bike_graph,
+        region=args.region,
+    )
+    matrices, _ = planning.night_matrices(night, networks)
+    plan = output.read_plan(args.plan, night)
+    violations = check_plan(night, matrices, plan)
+    if violations:
+        for v in violations:
+            print(f"violation: {v}")
+        print(f"{len(violations)} violation(s)")
+        return 1
+    print(
+        f"plan OK: {len(plan.planned_ids())} visits planned, {len(plan.unplanned)} unplanned, "
+        f"{plan.distance_m / 1000:.1f} km"
+    )
+    return 0
+
+
+def _print_summary(night: Night, plan: Plan) -> None:
+    from zorgroute.output import summary
+
+    info = summary(night, plan)
+    kind = "pooled" if plan.pooled else "solo"
+    print(
+        f"{kind} plan: {info['visits_planned']} of {info['visits']} visits planned "
+        f"in {info['shifts_used']} of {info['shifts']} shifts; {info['km']:.1f} km, "
+        f"{info['drive_min']:.0f} min driving (solver {info['solver_runtime_s']:.1f} s)"
+    )
+    for code, count in sorted(info["unplanned_by_reason"].items()):
+        print(f"  unplanned, {code}: {count}")
+    print(
+        f"  {'provider':<24} {'visits':>6} {'planned':>7} {'by others':>9} "
+        f"{'for others':>10} {'shifts':>6} {'km':>8}"
+    )
+    for name, p in info["per_provider"].items():
+        print(
+            f"  {name:<24} {p.get('visits', 0):>6} {p.get('visits_planned', 0):>7} "
+            f"{p.get('served_by_others', 0):>9} {p.get('served_for_others', 0):>10} "
+            f"{p.get('shifts_used', 0):>6} {p.get('km', 0.0):>8.1f}"
+        )
+
+
+@contextmanager
+def _progress_bar(time_limit_s: float, *, quiet: bool) -> Iterator[Callable[[float, int], None]]:
+    """A bar over the solver's time budget, moved on by each better plan."""
+    from tqdm import tqdm
+
+    total = round(time_limit_s, 1)
+    bar = tqdm(
+        total=total,
+        desc="solving",
+        unit="s",
+        disable=quiet,
+        file=sys.stderr,
+        mininterval=0.5,
+        bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total} s {postfix}",
+    )
+
+    def progress(elapsed_s: float, objective: int) -> None:
+        bar.set_postfix_str(f"best cost {objective:,}", refresh=False)
+        bar.update(max(0.0, min(round(elapsed_s, 1), total) - bar.n))
+
+    try:
+        yield progress
+    finally:
+        bar.n = total
+        bar.close()
+
+
+# --------------------------------------------------------------------------------------------
 # demo
 # --------------------------------------------------------------------------------------------
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from zorgroute import graph, matrix
+    """Generate a night on the bundled demo region, plan it pooled, check it, summarise."""
+    from zorgroute import generate, graph, output, planning
     from zorgroute.resources import data_path
+    from zorgroute.solver import SolveOptions
 
-    graph_file = data_path("demo", "kempen-car.graphml.gz")
+    graph_file = planning.demo_graph_path("car")
     with step(f"loading the bundled demo region {graph_file.name}"):
         G = graph.load_graph(graph_file)
-    info = graph.graph_info(G)
-    print("== zorgroute demo: rural Kempen (© OpenStreetMap contributors, ODbL) ==")
-    print("\n".join(info.lines()))
-    villages_file = data_path("villages", "kempen-demo.csv")
-    if villages_file.is_file():
-        villages = pd.read_csv(villages_file)
-        network = graph.to_network(G)
-        with step(f"travel matrix between the {len(villages)} villages of the region"):
-            m = matrix.travel_matrix(
-                network,
-                villages["lat"].to_numpy(),
-                villages["lon"].to_numpy(),
-                labels=villages["name"].tolist(),
-                cache=False,
-            )
-        off = np.eye(m.size, dtype=bool)
-        minutes = np.ma.masked_array(m.duration_s / 60, off)
-        km = np.ma.masked_array(m.distance_m / 1000, off)
-        print(f"villages: {len(villages)} (GeoNames, CC BY 4.0)")
+    print("== zorgroute demo: rural Kempen (map data © OpenStreetMap contributors, ODbL) ==")
+    print("\n".join(graph.graph_info(G).lines()))
+    network = graph.to_network(G)
+    villages = pd.read_csv(data_path("villages", "kempen-demo.csv"))
+    print(f"villages: {len(villages)} (GeoNames, CC BY 4.0)")
+    out = Path(args.out)
+    with step(f"generating a night of {args.visits} visits"):
+        visits, shifts = generate.generate_night(
+            villages,
+            n_visits=args.visits,
+            n_providers=args.providers,
+            n_shifts=args.shifts,
+            seed=args.seed,
+            network=network,
+        )
+    visits_file, shifts_file = generate.write_night(visits, shifts, out)
+    from zorgroute import io
+
+    night = io.read_night(visits_file, shifts_file)
+    with step(f"travel matrix of {night.n_locations} locations"):
+        matrices, travel = planning.night_matrices(night, {"car": network})
+    plans = {}
+    for pooled in (False, True):
+        options = SolveOptions(pooled=pooled, time_limit_s=args.time_limit, seed=args.seed)
+        with _progress_bar(args.time_limit, quiet=args.quiet) as progress:
+            result = planning.plan_night(night, matrices, options, progress=progress)
+        if result.violations:
+            sys.stderr.write("error: the plan checker found violations (a bug)\n")
+            return 1
+        plans[pooled] = result.plan
+        folder = out / ("pooled" if pooled else "solo")
+        output.write_plan(folder, night, result.plan, networks={"car": network}, travel=travel)
+        _print_summary(night, result.plan)
+        print(f"  checker: clean; files in {folder}")
+    solo_km, pooled_km = plans[False].distance_m / 1000, plans[True].distance_m / 1000
+    if solo_km > 0:
         print(
-            f"between villages: {float(km.mean()):.1f} km and {float(minutes.mean()):.1f} min "
-            f"by car on average, farthest {float(km.max()):.1f} km"
+            f"pooling saves {solo_km - pooled_km:.1f} km of {solo_km:.1f} km "
+            f"({100 * (solo_km - pooled_km) / solo_km:.0f} %) tonight"
         )
     return 0
 
@@ -219,7 +400,45 @@ def build_parser() -> argparse.ArgumentParser:
     mat.add_argument("--max-snap-m", type=float, default=5000.0)
     mat.set_defaults(func=cmd_matrix)
 
-    demo = sub.add_parser("demo", help="run zorgroute on the bundled demo region (offline)")
+    gen = sub.add_parser("generate", help="a synthetic but plausible night for a region")
+    gen.add_argument("--region", default="kempen-demo", help="a region of zorgroute.places")
+    gen.add_argument("--visits", type=int, default=300)
+    gen.add_argument("--providers", type=int, default=6)
+    gen.add_argument("--shifts", type=int, default=25)
+    gen.add_argument("--seed", type=int, default=0)
+    gen.add_argument("--out", type=Path, required=True, help="folder for visits.csv, shifts.csv")
+    gen.set_defaults(func=cmd_generate)
+
+    for name, helptext in (("plan", "plan a night"), ("check", "check a plan of a night")):
+        cmd = sub.add_parser(name, help=helptext)
+        cmd.add_argument("--visits", type=Path, required=True, help="CSV, JSON or XLSX")
+        cmd.add_argument("--shifts", type=Path, required=True, help="CSV, JSON or XLSX")
+        roads = cmd.add_mutually_exclusive_group(required=True)
+        roads.add_argument("--osm", type=Path, help="local OSM file (.osm, .osm.bz2, .osm.pbf)")
+        roads.add_argument("--graph", type=Path, help="car road graph (zorgroute graph build)")
+        roads.add_argument("--region", help="kempen-demo (bundled) or a region to download")
+        cmd.add_argument("--bike-graph", type=Path, help="bike road graph, with --graph")
+        cmd.add_argument("--providers", help="comma-separated list of all providers")
+        cmd.add_argument("--date", type=_date, help="plan date YYYY-MM-DD (for HH:MM times)")
+        cmd.add_argument("--horizon-start", help="HH:MM where the 24-hour horizon begins")
+        if name == "plan":
+            cmd.add_argument("--solo", action="store_true", help="each provider plans alone")
+            cmd.add_argument("--time-limit", type=float, default=30.0, help="solver seconds")
+            cmd.add_argument("--seed", type=int, default=0)
+            cmd.add_argument("--objective", choices=["time", "distance"], default="time")
+            cmd.add_argument("--out", type=Path, required=True, help="folder for the plan files")
+            cmd.set_defaults(func=cmd_plan)
+        else:
+            cmd.add_argument("--plan", type=Path, required=True, help="folder of a plan")
+            cmd.set_defaults(func=cmd_check)
+
+    demo = sub.add_parser("demo", help="generate and plan a night on the bundled demo region")
+    demo.add_argument("--visits", type=int, default=120)
+    demo.add_argument("--providers", type=int, default=5)
+    demo.add_argument("--shifts", type=int, default=12)
+    demo.add_argument("--seed", type=int, default=1)
+    demo.add_argument("--time-limit", type=float, default=10.0)
+    demo.add_argument("--out", type=Path, default=Path("out/demo"))
     demo.set_defaults(func=cmd_demo)
     return parser
 

@@ -45,7 +45,12 @@ class Problem:
 
 
 def _fmt(name: str, value: str | None) -> str:
-    return f"{name} {value}" if value is not None else ""
+    if value is None:
+        return ""
+    # labels such as "line 5 (visit v12)" or "row 3" already say what they are
+    if value.split(" ", 1)[0] in {"line", "row", "item", "column"}:
+        return value
+    return f"{name} {value}"
 
 
 class InputError(ValueError):

@@ -384,7 +384,7 @@ def solve(
     else:
         unplanned.update({i: "shifts_full" for i in allowed})
     runtime = time.perf_counter() - t0
-    log.info(
+    log.debug(
         "%s plan: %d routes, %d of %d visits planned in %.1f s",
         "pooled" if options.pooled else "solo",
         len(routes),
