@@ -13,7 +13,7 @@ $(PY):
 	$(PY) -m pip install --quiet --upgrade pip
 
 $(VENV)/.installed: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e '.[osm,places]'
+	$(PY) -m pip install --quiet -e '.[osm,places,report]'
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(PY)

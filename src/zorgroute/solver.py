@@ -80,6 +80,11 @@ class SolveOptions:
         OR-Tools strategies (keys of :data:`FIRST_SOLUTION` and :data:`METAHEURISTIC`).
     log_search
         Let OR-Tools log its search.
+    handover_cost_s
+        Cost of a visit served by another provider's nurse, in seconds of driving (with the
+        distance objective: metres at 50 km/h). Trades kilometres against handovers.
+    handover_cap
+        Most visits of a provider (by name) that other providers may serve.
     """
 
     pooled: bool = True
@@ -90,6 +95,8 @@ class SolveOptions:
     first_solution: str = "parallel_cheapest_insertion"
     metaheuristic: str = "guided_local_search"
     log_search: bool = False
+    handover_cost_s: int = 0
+    handover_cap: Mapping[str, int] | None = None
 
 
 ProgressCallback = Callable[[float, int], None]
@@ -215,13 +222,23 @@ def _build(
         time_eval[mode] = routing.RegisterTransitMatrix((travel + service[:, None]).tolist())
         drive_eval[mode] = routing.RegisterTransitMatrix(travel.tolist())
         cost = travel if options.objective == "time" else metres
-        cost_eval[mode] = (
-            drive_eval[mode]
-            if options.objective == "time"
-            else (routing.RegisterTransitMatrix(cost.tolist()))
-        )
+        if options.handover_cost_s and options.pooled:
+            # a visit of another provider costs this provider's shifts the handover price
+            per_second = 1.0 if options.objective == "time" else _METRES_PER_SECOND
+            handover = int(options.handover_cost_s * per_second)
+            owner = np.array([night.visits[i].provider for i in visits] + [""] * (2 * n_shifts))
+            for provider in sorted({s.provider for s in night.shifts if s.mode == mode}):
+                foreign = (owner != provider) & (owner != "")
+                cost_eval[f"{mode}/{provider}"] = routing.RegisterTransitMatrix(
+                    (cost + handover * foreign[None, :]).tolist()
+                )
+        elif options.objective == "time":
+            cost_eval[mode] = drive_eval[mode]
+        else:
+            cost_eval[mode] = routing.RegisterTransitMatrix(cost.tolist())
     for k, s in enumerate(night.shifts):
-        routing.SetArcCostEvaluatorOfVehicle(cost_eval[s.mode], k)
+        key = f"{s.mode}/{s.provider}" if f"{s.mode}/{s.provider}" in cost_eval else s.mode
+        routing.SetArcCostEvaluatorOfVehicle(cost_eval[key], k)
 
     routing.AddDimensionWithVehicleTransits(
         [time_eval[s.mode] for s in night.shifts], horizon, horizon, False, "Time"
@@ -243,9 +260,7 @@ def _build(
         )
 
     # penalties: a mandatory visit outweighs any amount of driving
-    span = sum(max(0, s.end_s - s.start_s) for s in night.shifts) + 1
-    per_second = 1.0 if options.objective == "time" else 40.0  # 40 m/s > any road speed
-    mandatory_penalty = int(span * per_second) + 1
+    mandatory_penalty = _mandatory_penalty(night, options)
     node_of_visit: dict[int, int] = {}
     for node, i in enumerate(visits):
         v = night.visits[i]
@@ -257,14 +272,21 @@ def _build(
             if b.start_s - a.end_s > 1:
                 cumul.RemoveInterval(a.end_s + offset + 1, b.start_s + offset - 1)
         routing.AddVariableMinimizedByFinalizer(cumul)
-        if v.mandatory:
-            penalty = mandatory_penalty
-        else:
-            weight = v.weight_s * (1 if options.objective == "time" else _METRES_PER_SECOND)
-            penalty = max(1, min(int(weight), mandatory_penalty - 1))
-        routing.AddDisjunction([index], penalty)
+        routing.AddDisjunction([index], _penalty(v, options, mandatory_penalty))
         if len(allowed[i]) < n_shifts:
             routing.VehicleVar(index).SetValues([-1, *allowed[i]])
+
+    if options.pooled and options.handover_cap:
+        solver = routing.solver()
+        for provider, cap in options.handover_cap.items():
+            foreign = [k for k, s in enumerate(night.shifts) if s.provider != provider]
+            handed = [
+                routing.VehicleVar(manager.NodeToIndex(node)).IsMember(foreign)
+                for node, i in enumerate(visits)
+                if night.visits[i].provider == provider and night.visits[i].pooling
+            ]
+            if handed and foreign and cap < len(handed):
+                solver.Add(solver.Sum(handed) <= cap)
 
     # breaks: an interval inside the break window; never during care
     breaks = [
@@ -294,6 +316,26 @@ def _build(
         node_of_visit=node_of_visit,
         offset_s=offset,
     )
+
+
+#: Least penalty of a mandatory visit: more than any night's driving could cost.
+_MIN_MANDATORY_PENALTY = 1_000_000_000
+
+
+def _mandatory_penalty(night: Night, options: SolveOptions) -> int:
+    """Penalty of leaving out a mandatory visit: more than all driving and handovers."""
+    span = sum(max(0, s.end_s - s.start_s) for s in night.shifts) + 1
+    per_second = 1.0 if options.objective == "time" else 40.0  # 40 m/s > any road speed
+    span += options.handover_cost_s * len(night.visits)  # nor is a handover worth a drop
+    # the same for every plan of similar nights, so that objectives compare (solo, pooled)
+    return max(_MIN_MANDATORY_PENALTY, int(span * per_second) + 1)
+
+
+def _penalty(visit: Visit, options: SolveOptions, mandatory_penalty: int) -> int:
+    if visit.mandatory:
+        return mandatory_penalty
+    weight = visit.weight_s * (1 if options.objective == "time" else _METRES_PER_SECOND)
+    return max(1, min(int(weight), mandatory_penalty - 1))
 
 
 def _parameters(options: SolveOptions) -> Any:
@@ -383,6 +425,9 @@ def solve(
                     unplanned[i] = _dropped_reason(i, night, matrices, options.pooled)
     else:
         unplanned.update({i: "shifts_full" for i in allowed})
+    # visits never given to the solver cost their penalty too, so objectives compare
+    mandatory = _mandatory_penalty(night, options)
+    objective += sum(_penalty(night.visits[i], options, mandatory) for i in reasons)
     runtime = time.perf_counter() - t0
     log.debug(
         "%s plan: %d routes, %d of %d visits planned in %.1f s",
