@@ -124,3 +124,13 @@ def test_handover_sweep_curve() -> None:
     table = pooling.handover_sweep(night, grid_matrices(night), FAST, costs_s=(0, 100_000))
     assert list(table["handovers"]) == [1, 0, 0]
     assert table["km_saved"].iloc[0] > 0 and table["km_saved"].iloc[-1] == 0
+
+
+def test_provider_view_of_unknown_provider() -> None:
+    from zorgroute.exceptions import InputError
+
+    night = village_night()
+    c = pooling.compare(night, grid_matrices(night), FAST)
+    with pytest.raises(InputError, match="unknown provider"):
+        pooling.provider_view(c, "Z")
+    assert all(name.startswith("area ") for name in c.village_of.values())

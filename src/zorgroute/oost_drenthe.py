@@ -65,6 +65,7 @@ class ScenarioNight:
     providers: tuple[str, ...]
     scale: float  # 1.0 at the real positions; < 1 when squeezed onto a smaller region
     note: str
+    villages: pd.DataFrame  # the villages where they were placed (for naming in reports)
 
 
 def fit_onto(
@@ -147,4 +148,4 @@ def oost_drenthe_night(
     rename = {old: PARTIES[k] for k, old in enumerate(names)}
     visits = visits.assign(provider=visits["provider"].map(rename))
     shifts = shifts.assign(provider=shifts["provider"].map(rename))
-    return ScenarioNight(visits, shifts, PARTIES, scale, note)
+    return ScenarioNight(visits, shifts, PARTIES, scale, note, villages)

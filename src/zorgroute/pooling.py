@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
+from zorgroute.exceptions import InputError
 from zorgroute.geo import haversine_m
 from zorgroute.model import Matrices, Night, Plan
 from zorgroute.solver import ProgressCallback, SolveOptions, routes_of, solve
@@ -137,7 +138,8 @@ class Comparison:
 def villages_of(night: Night, villages: pd.DataFrame | None = None) -> dict[str, str]:
     """The village of each visit: the nearest village of ``villages`` (name, lat, lon).
 
-    Without a village table, a grid cell of about 2 km stands in for a village.
+    Without a village table, a numbered grid cell of about 2 km ("area 3") stands in for
+    a village.
     """
     if not night.visits:
         return {}
@@ -152,10 +154,10 @@ def villages_of(night: Night, villages: pd.DataFrame | None = None) -> dict[str,
         )
         names = villages["name"].astype(str).to_numpy()[np.argmin(d, axis=1)]
         return {v.visit_id: str(n) for v, n in zip(night.visits, names, strict=True)}
-    return {
-        v.visit_id: f"cell {round(v.lat / 0.018) * 0.018:.3f},{round(v.lon / 0.029) * 0.029:.3f}"
-        for v in night.visits
-    }
+    # neutral names: a cell's coordinates would tell other providers where a client lives
+    cells = [(round(v.lat / 0.018), round(v.lon / 0.029)) for v in night.visits]
+    number = {cell: k for k, cell in enumerate(sorted(set(cells)), start=1)}
+    return {v.visit_id: f"area {number[c]}" for v, c in zip(night.visits, cells, strict=True)}
 
 
 # --------------------------------------------------------------------------------------------
@@ -480,7 +482,14 @@ def provider_view(comparison: Comparison, provider: str) -> dict[str, object]:
                 out.append(entry)
         return out
 
-    ledger = next(x for x in comparison.providers if x.name == provider)
+    ledgers = [x for x in comparison.providers if x.name == provider]
+    if not ledgers:
+        raise InputError.single(
+            f"no provider {provider!r} in this comparison",
+            value=provider,
+            summary="unknown provider",
+        )
+    ledger = ledgers[0]
     return {
         "provider": provider,
         "ledger": {k: getattr(ledger, k) for k in Ledger.__dataclass_fields__},
