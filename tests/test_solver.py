@@ -285,3 +285,20 @@ def test_warm_start_is_never_worse() -> None:
     )
     assert check_plan(night, matrices, warm) == []
     assert warm.objective <= quick.objective
+
+
+def test_capacity_binds_and_is_checked() -> None:
+    visits = [replace(visit(f"v{i}", "A", 1 + 0.2 * i, 0, 0, 6), demand=4) for i in range(4)]
+    shifts = [shift("s1", "A", capacity=8), shift("s2", "A", capacity=8)]
+    night = night_of(visits, shifts)
+    plan = solve_checked(night)
+    assert not plan.unplanned
+    assert all(len(r.stops) <= 2 for r in plan.routes)
+    # one route carrying all four breaks the capacity: the checker says so
+    all_in_one = replace(
+        plan.routes[0],
+        stops=tuple(s for r in plan.routes for s in r.stops),
+    )
+    bad = replace(plan, routes=(all_in_one,))
+    codes = {v.code for v in check_plan(night, grid_matrices(night), bad)}
+    assert "capacity_exceeded" in codes

@@ -54,6 +54,7 @@ CODES: Mapping[str, str] = {
     "return_too_early": "the return comes before the last departure plus the return leg",
     "return_after_shift": "the route returns after its shift ends",
     "max_drive_exceeded": "the route's travel time exceeds the shift's maximum",
+    "capacity_exceeded": "the route's total demand exceeds the shift's capacity",
     # breaks
     "break_missing": "the shift has a break but its route has none",
     "break_unexpected": "the route has a break but its shift has none",
@@ -434,6 +435,20 @@ class _Checker:
                         "max_drive_exceeded",
                         f"travels {drive_s} s (by the matrix), "
                         f"the shift allows {shift.max_drive_s} s",
+                        sid,
+                    )
+                )
+        if shift.capacity is not None:
+            load = sum(
+                self.visits[stop.visit_id][1].demand
+                for stop in route.stops
+                if stop.visit_id in self.visits
+            )
+            if load > shift.capacity:
+                out.append(
+                    Violation(
+                        "capacity_exceeded",
+                        f"carries a demand of {load}, the shift's capacity is {shift.capacity}",
                         sid,
                     )
                 )

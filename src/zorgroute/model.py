@@ -68,6 +68,9 @@ class Visit:
         For an optional visit: what leaving it out costs, in seconds of driving.
     preferred_nurse
         A shift id the client would like, if any (a soft wish).
+    demand
+        Load the visit takes from its shift's ``capacity`` (0 in home care; used by
+        capacitated benchmark instances such as Solomon's).
     """
 
     visit_id: str
@@ -82,6 +85,7 @@ class Visit:
     mandatory: bool = True
     weight_s: int = DEFAULT_OPTIONAL_WEIGHT_S
     preferred_nurse: str | None = None
+    demand: int = 0
 
 
 @dataclass(frozen=True)
@@ -108,6 +112,8 @@ class Shift:
         Length of the break (0: none).
     max_drive_s
         Most seconds of travel in the shift, if limited.
+    capacity
+        Most total ``demand`` of the shift's visits, if limited.
     """
 
     shift_id: str
@@ -123,6 +129,7 @@ class Shift:
     break_window: TimeWindow | None = None
     break_duration_s: int = 0
     max_drive_s: int | None = None
+    capacity: int | None = None
 
 
 @dataclass(frozen=True)

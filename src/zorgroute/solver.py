@@ -276,6 +276,18 @@ def _build(
         if len(allowed[i]) < n_shifts:
             routing.VehicleVar(index).SetValues([-1, *allowed[i]])
 
+    if any(v.demand for v in night.visits) and any(s.capacity is not None for s in night.shifts):
+        demand = [night.visits[i].demand for i in visits] + [0] * (2 * n_shifts)
+        load = routing.RegisterUnaryTransitVector(demand)
+        total = sum(demand)
+        routing.AddDimensionWithVehicleCapacity(
+            load,
+            0,
+            [s.capacity if s.capacity is not None else total for s in night.shifts],
+            True,
+            "Load",
+        )
+
     if options.pooled and options.handover_cap:
         solver = routing.solver()
         for provider, cap in options.handover_cap.items():
