@@ -129,8 +129,9 @@ def oost_drenthe_night(
             float(network.node_lon.max()),
         )
         villages, scale = fit_onto(villages, bbox)
+        region = network.source or "the given region"
         note = (
-            f"village layout of Oost-Drenthe moved onto the road graph of {network.source or 'the given region'}, "
+            f"village layout of Oost-Drenthe moved onto the road graph of {region}, "
             f"distances scaled by {scale:.2f}"
         )
     settings = replace(GeneratorSettings(), consent_rate=consent_rate)
