@@ -598,6 +598,14 @@ def verdict(rows: list[Row], tree: TreeProbe) -> list[str]:
         if row.addresses == 1000
         else f"This quick run stops at {row.addresses:,} addresses (the target is for 1,000); there"
     )
+    full = row.addresses == 1000
+
+    def verdict_on(ratio: float) -> str:
+        if full:
+            return f"the {TARGET_RATIO:g}× target is **{met(ratio)}**"
+        side = "above" if ratio >= TARGET_RATIO else "below"
+        return f"**{side}** the {TARGET_RATIO:g}× that the target asks at 1,000"
+
     more = row.zr_trees / row.cheap_trees
     cap = tree.ratio / more
     same_ms = min(row.same_s) / row.addresses * 1000
@@ -606,11 +614,23 @@ def verdict(rows: list[Row], tree: TreeProbe) -> list[str]:
         if row.ratio_same > row.ratio_cheap
         else "yet the like-for-like ratio is not the larger one on this run"
     )
+    thin = ""
+    if abs(row.ratio_same / TARGET_RATIO - 1) < 0.25 and row.repeats == 1:
+        thin = (
+            f" The margin to {TARGET_RATIO:g}× is thin and each engine ran once here, so a "
+            "rerun may land on either side."
+        )
+    elif abs(row.ratio_same / TARGET_RATIO - 1) < 0.25:
+        thin = (
+            f" The margin to {TARGET_RATIO:g}× is thin: this machine's same-result runs spread "
+            f"from {min(row.same_s):.1f} to {max(row.same_s):.1f} s and zorgroute's from "
+            f"{min(row.zr_s):.3f} to {max(row.zr_s):.3f} s, so a rerun may land on either side."
+        )
     return [
         f"{scope}, like for like, zorgroute is **{row.ratio_same:.1f}×** faster than the "
-        f"networkx code that returns the same two matrices: the {TARGET_RATIO:g}× target is "
-        f"**{met(row.ratio_same)}**. Against the nearest-node loop it is "
-        f"**{row.ratio_cheap:.1f}×**: **{met(row.ratio_cheap)}**, and that ratio is not like "
+        f"networkx code that returns the same two matrices: {verdict_on(row.ratio_same)}. "
+        f"Against the nearest-node loop it is **{row.ratio_cheap:.1f}×**: "
+        f"{verdict_on(row.ratio_cheap)}, and that ratio is not like "
         f"for like, as the loop computes less: snapping to junctions, its {row.addresses:,} "
         f"addresses share {row.cheap_trees:,} nodes, so it grows only {row.cheap_trees:,} "
         "networkx trees, and it returns seconds only (no metres, no access legs, no position "
@@ -623,7 +643,7 @@ def verdict(rows: list[Row], tree: TreeProbe) -> list[str]:
         f"assembly bring it to {row.ratio_cheap:.1f}×. The same-result code needs one "
         f"networkx tree per address on the split graph ({row.split_nodes:,} nodes) plus a "
         f"Python pass over each tree for the metres, {same_ms:.1f} ms per address, which "
-        f"zorgroute's {row.zr_trees:,} scipy trees replace; {compare}.",
+        f"zorgroute's {row.zr_trees:,} scipy trees replace; {compare}.{thin}",
     ]
 
 
@@ -654,7 +674,7 @@ def report(
         "zorgroute returns (agreement checked on every pair).",
         "",
         "| addresses | runs | zorgroute s | networkx same result s | ratio "
-        "| zorgroute peak MiB | networkx peak MiB | pairs agreeing (s / m) |",
+        "| zorgroute peak MiB | networkx peak MiB | pairs off by > 1 s / > 1 m |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
@@ -662,7 +682,7 @@ def report(
         lines.append(
             f"| {r.addresses:,} | {r.repeats} | {min(r.zr_s):.3f} | {min(r.same_s):.3f} "
             f"| {r.ratio_same:.1f}× | {r.zr_mib:.1f} | {r.same_mib:.1f} "
-            f"| {a.seconds_ok / a.pairs:.2%} / {a.metres_ok / a.pairs:.2%} |"
+            f"| {a.pairs - a.seconds_ok:,} / {a.pairs - a.metres_ok:,} of {a.pairs:,} |"
         )
     lines += [
         "",
