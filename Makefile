@@ -35,11 +35,17 @@ pytest: $(VENV)/.installed-dev
 
 test: lint typecheck pytest
 
-bench: $(VENV)/.installed-dev
-	$(PY) benchmarks/bench_matrix.py --quick
+$(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed-dev
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	touch $@
 
-bench-full: $(VENV)/.installed-dev
+bench: $(VENV)/.installed-bench
+	$(PY) benchmarks/bench_matrix.py --quick
+	$(PY) benchmarks/bench_plan.py --quick
+
+bench-full: $(VENV)/.installed-bench
 	$(PY) benchmarks/bench_matrix.py
+	$(PY) benchmarks/bench_plan.py
 
 data: $(VENV)/.installed-dev
 	$(PY) scripts/make_villages.py

@@ -55,6 +55,14 @@ CODES: Mapping[str, str] = {
     "return_after_shift": "the route returns after its shift ends",
     "max_drive_exceeded": "the route's travel time exceeds the shift's maximum",
     "capacity_exceeded": "the route's total demand exceeds the shift's capacity",
+    "continuous_drive_exceeded": "a leg is longer than the shift's continuous drive limit",
+    "carer_missing": "a visit needing two carers has only one",
+    "same_carer_twice": "both carers of a double-staffed visit are the same shift",
+    "carers_not_together": "the two carers of a synchronised visit start at different times",
+    "carer_gap_wrong": "the second carer's start is outside the allowed gap after the first",
+    "predecessor_missing": "a follow-up visit is planned without the visit it follows",
+    "precedence_gap_wrong": "a follow-up visit starts outside its gap after the first ends",
+    "nurse_excluded": "a client is served by a nurse it asked not to get",
     # breaks
     "break_missing": "the shift has a break but its route has none",
     "break_unexpected": "the route has a break but its shift has none",
@@ -173,6 +181,7 @@ def check_plan(
     seen: set[str] = set()
     for route in plan.routes:
         violations += checker.route(route, seen)
+    violations += checker.links(plan)
     return violations
 
 
@@ -299,10 +308,18 @@ class _Checker:
                         visit_id=vid,
                     )
                 )
-            if p > 1:
+            if p > visit.staff:
                 out.append(
                     Violation(
                         "visit_duplicated", f"planned {p} times (routes of {where})", visit_id=vid
+                    )
+                )
+            if 0 < p < visit.staff:
+                out.append(
+                    Violation(
+                        "carer_missing",
+                        f"needs {visit.staff} carers, planned with {p} (route of {where})",
+                        visit_id=vid,
                     )
                 )
             if u > 1:
@@ -438,6 +455,17 @@ class _Checker:
                         sid,
                     )
                 )
+        if shift.max_leg_drive_s is not None:
+            for leg_s in legs:
+                if leg_s is not None and leg_s > shift.max_leg_drive_s:
+                    out.append(
+                        Violation(
+                            "continuous_drive_exceeded",
+                            f"a leg of {leg_s} s, the shift allows {shift.max_leg_drive_s} s "
+                            "of driving without a stop",
+                            sid,
+                        )
+                    )
         if shift.capacity is not None:
             load = sum(
                 self.visits[stop.visit_id][1].demand
@@ -453,6 +481,68 @@ class _Checker:
                     )
                 )
         out += self.break_(route, shift, legs)
+        return out
+
+    def links(self, plan: Plan) -> list[Violation]:
+        """Two carers of one visit together (or in order), and follow-ups after their first."""
+        out: list[Violation] = []
+        starts: dict[str, list[tuple[int, str]]] = {}
+        ends: dict[str, int] = {}
+        for route in plan.routes:
+            for stop in route.stops:
+                starts.setdefault(stop.visit_id, []).append((stop.service_start_s, route.shift_id))
+                ends[stop.visit_id] = max(ends.get(stop.visit_id, 0), stop.service_end_s)
+        for visit in self.night.visits:
+            vid = visit.visit_id
+            planned = sorted(starts.get(vid, []))
+            if visit.staff == 2 and len(planned) == 2:
+                (t1, s1), (t2, s2) = planned
+                if s1 == s2:
+                    out.append(
+                        Violation("same_carer_twice", "both carers are the same shift", s1, vid)
+                    )
+                gap = t2 - t1
+                if visit.sync == "same_time" and gap != 0:
+                    out.append(
+                        Violation(
+                            "carers_not_together",
+                            f"the carers start {gap} s apart ({self.clock(t1)} and "
+                            f"{self.clock(t2)})",
+                            visit_id=vid,
+                        )
+                    )
+                if visit.sync == "ordered" and not (
+                    visit.second_gap_min_s <= gap <= visit.second_gap_max_s
+                ):
+                    out.append(
+                        Violation(
+                            "carer_gap_wrong",
+                            f"the second carer starts {gap} s after the first, allowed "
+                            f"{visit.second_gap_min_s}..{visit.second_gap_max_s} s",
+                            visit_id=vid,
+                        )
+                    )
+            if visit.after is not None and planned:
+                if visit.after not in ends:
+                    out.append(
+                        Violation(
+                            "predecessor_missing",
+                            f"planned, but the visit it must follow ({visit.after}) is not",
+                            visit_id=vid,
+                        )
+                    )
+                    continue
+                gap = min(t for t, _ in planned) - ends[visit.after]
+                high = visit.after_gap_max_s
+                if gap < visit.after_gap_min_s or (high is not None and gap > high):
+                    allowed = f"{visit.after_gap_min_s}..{high if high is not None else '∞'}"
+                    out.append(
+                        Violation(
+                            "precedence_gap_wrong",
+                            f"starts {gap} s after {visit.after} ends, allowed {allowed} s",
+                            visit_id=vid,
+                        )
+                    )
         return out
 
     def eligibility(self, shift: Shift, visit: Visit) -> list[Violation]:
@@ -471,6 +561,10 @@ class _Checker:
                         "not_consented", f"{whose}, without consent to another provider", sid, vid
                     )
                 )
+        if shift.shift_id in visit.not_nurses:
+            out.append(
+                Violation("nurse_excluded", "the client asked not to get this nurse", sid, vid)
+            )
         if shift.level < visit.level:
             out.append(
                 Violation(

@@ -14,7 +14,9 @@ import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -22,6 +24,7 @@ import pandas as pd
 from zorgroute import __version__
 from zorgroute.exceptions import DownloadError, InputError, ZorgrouteWarning
 from zorgroute.model import Night, Plan
+from zorgroute.network import RoadNetwork
 
 log = logging.getLogger("zorgroute")
 
@@ -159,6 +162,23 @@ def cmd_generate(args: argparse.Namespace) -> int:
     network = None
     if args.region == planning.DEMO_REGION:
         network = graph.to_network(graph.load_graph(planning.demo_graph_path("car")))
+    if args.scenario == "oost-drenthe":
+        from zorgroute.oost_drenthe import oost_drenthe_night
+
+        with step("scripting the Oost-Drenthe night"):
+            scenario = oost_drenthe_night(network=network, n_visits=args.visits, seed=args.seed)
+        visits_file, shifts_file = generate.write_night(scenario.visits, scenario.shifts, args.out)
+        providers_file = Path(args.out) / "providers.txt"
+        providers_file.write_text("\n".join(scenario.providers) + "\n", encoding="utf-8")
+        scenario.villages.to_csv(Path(args.out) / "villages.csv", index=False)
+        print(f"Oost-Drenthe night: {scenario.note}")
+        print(
+            f"wrote {visits_file} ({len(scenario.visits)} visits), {shifts_file} "
+            f"({len(scenario.shifts)} shifts) and {providers_file} "
+            f"({len(scenario.providers)} parties; pass it as --providers), and villages.csv "
+            "(pass it as --villages)"
+        )
+        return 0
     with step(f"generating a night of {args.visits} visits in {args.region}"):
         visits, shifts = generate.generate_region_night(
             args.region,
@@ -176,19 +196,30 @@ def cmd_generate(args: argparse.Namespace) -> int:
 def _read_night(args: argparse.Namespace) -> Night:
     from zorgroute import io
 
-    providers = [p.strip() for p in args.providers.split(",")] if args.providers else None
     return io.read_night(
         args.visits,
         args.shifts,
-        providers=providers,
+        providers=_providers(args.providers),
         date=args.date,
         horizon_start=args.horizon_start,
     )
 
 
-def cmd_plan(args: argparse.Namespace) -> int:
-    from zorgroute import output, planning
-    from zorgroute.solver import SolveOptions
+def _providers(text: str | None) -> list[str] | None:
+    """``--providers``: a comma-separated list, or a file with one provider per line."""
+    if not text:
+        return None
+    path = Path(text)
+    if path.is_file():
+        lines = path.read_text(encoding="utf-8").splitlines()
+        return [line.strip() for line in lines if line.strip()]
+    return [p.strip() for p in text.split(",") if p.strip()]
+
+
+def _load_night_and_roads(
+    args: argparse.Namespace,
+) -> tuple[Night, dict[str, RoadNetwork]]:
+    from zorgroute import planning
 
     night = _read_night(args)
     modes = {s.mode for s in night.shifts} or {"car"}
@@ -200,6 +231,121 @@ def cmd_plan(args: argparse.Namespace) -> int:
             bike_graph_file=args.bike_graph,
             region=args.region,
         )
+    return night, networks
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from zorgroute import allocation, planning, pooling, report
+    from zorgroute.solver import SolveOptions
+
+    night, networks = _load_night_and_roads(args)
+    with step(f"travel matrix of {night.n_locations} locations"):
+        matrices, travel = planning.night_matrices(night, networks)
+    options = SolveOptions(time_limit_s=args.time_limit, seed=args.seed, objective=args.objective)
+    settings = pooling.PoolingSettings(
+        handover_cost_s=args.handover_cost, handover_cap=_caps(args.handover_cap)
+    )
+    villages = _villages(args)
+    with step("planning solo and pooled"):
+        comparison = pooling.compare(night, matrices, options, settings, villages=villages)
+    for name, plan in (("solo", comparison.solo), ("pooled", comparison.pooled)):
+        from zorgroute.check import check_plan
+
+        violations = check_plan(night, matrices, plan, pooled=name == "pooled")
+        if violations:
+            sys.stderr.write(f"error: the {name} plan breaks {len(violations)} rule(s) (a bug)\n")
+            return 1
+    allocations, checks = [], {}
+    if args.allocation != "none":
+        players = sorted({v.provider for v in night.visits} | {s.provider for s in night.shifts})
+        cost = pooling.coalition_cost(
+            night,
+            matrices,
+            comparison.solo,
+            replace(options, time_limit_s=args.coalition_time_limit),
+            settings,
+        )
+        game = allocation.CostGame(players, cost)
+        methods = ALLOCATIONS if args.allocation == "all" else [args.allocation]
+        with step(f"sharing the saving among {len(players)} providers ({', '.join(methods)})"):
+            for method in methods:
+                result = _allocate(allocation, game, method)
+                allocations.append(result)
+                checks[result.method] = allocation.check_core(game, result)
+    sweep = None
+    if args.handover_sweep:
+        with step("handover sweep"):
+            sweep = pooling.handover_sweep(
+                night, matrices, replace(options, time_limit_s=args.coalition_time_limit)
+            )
+    paths = report.write_report(
+        args.out,
+        comparison,
+        allocations=allocations,
+        core_checks=checks,
+        sweep=sweep,
+        networks=networks,
+        travel=travel,
+    )
+    report.write_provider_views(Path(args.out) / "providers", comparison)
+    t = comparison.total
+    print(
+        f"solo {t.solo_km:.1f} km, pooled {t.pooled_km:.1f} km: {t.saved_km:.1f} km saved "
+        f"({100 * t.saved_km / t.solo_km if t.solo_km else 0:.0f} %); visits planned "
+        f"{t.solo_planned} solo, {t.pooled_planned} pooled of {t.visits}"
+    )
+    for result in allocations:
+        shares = ", ".join(f"{p}: {v:+.2f}" for p, v in result.saving.items())
+        print(f"  saving by {result.method} (€): {shares}")
+    print(f"wrote {', '.join(str(p) for p in paths.values())}")
+    return 0
+
+
+ALLOCATIONS = ["proportional", "shapley", "equal_profit", "nucleolus"]
+
+
+def _allocate(allocation: Any, game: Any, method: str) -> Any:
+    if method == "proportional":
+        return allocation.proportional(game)
+    if method == "shapley":
+        return allocation.shapley(game)
+    if method == "nucleolus":
+        return allocation.nucleolus(game)
+    return allocation.equal_profit(game)
+
+
+def _caps(text: str | None) -> dict[str, int] | None:
+    if not text:
+        return None
+    caps = {}
+    for part in text.split(","):
+        name, _, value = part.rpartition("=")
+        if not name or not value.strip().isdigit():
+            raise InputError.single(
+                "expected PROVIDER=N[,PROVIDER=N...]", column="--handover-cap", value=part
+            )
+        caps[name.strip()] = int(value)
+    return caps
+
+
+def _villages(args: argparse.Namespace) -> pd.DataFrame | None:
+    if getattr(args, "villages", None):
+        return pd.read_csv(args.villages)
+    if args.region:
+        from zorgroute import places
+
+        try:
+            return places.load_villages(args.region)
+        except InputError:
+            return None
+    return None
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    from zorgroute import output, planning
+    from zorgroute.solver import SolveOptions
+
+    night, networks = _load_night_and_roads(args)
     with step(f"travel matrix of {night.n_locations} locations"):
         matrices, travel = planning.night_matrices(night, networks)
     options = SolveOptions(
@@ -226,15 +372,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from zorgroute import output, planning
     from zorgroute.check import check_plan
 
-    night = _read_night(args)
-    modes = {s.mode for s in night.shifts} or {"car"}
-    networks = planning.load_networks(
-        modes,
-        osm=args.osm,
-        graph_file=args.graph,
-        bike_graph_file=args.bike_graph,
-        region=args.region,
-    )
+    night, networks = _load_night_and_roads(args)
     matrices, _ = planning.night_matrices(night, networks)
     plan = output.read_plan(args.plan, night)
     violations = check_plan(night, matrices, plan)
@@ -409,7 +547,15 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--out", type=Path, required=True, help="folder for visits.csv, shifts.csv")
     gen.set_defaults(func=cmd_generate)
 
-    for name, helptext in (("plan", "plan a night"), ("check", "check a plan of a night")):
+    gen.add_argument(
+        "--scenario", choices=["oost-drenthe"], help="a scripted night shaped like a region"
+    )
+
+    for name, helptext in (
+        ("plan", "plan a night"),
+        ("check", "check a plan of a night"),
+        ("compare", "solo vs pooled per provider, and a fair share of the saving"),
+    ):
         cmd = sub.add_parser(name, help=helptext)
         cmd.add_argument("--visits", type=Path, required=True, help="CSV, JSON or XLSX")
         cmd.add_argument("--shifts", type=Path, required=True, help="CSV, JSON or XLSX")
@@ -418,10 +564,27 @@ def build_parser() -> argparse.ArgumentParser:
         roads.add_argument("--graph", type=Path, help="car road graph (zorgroute graph build)")
         roads.add_argument("--region", help="kempen-demo (bundled) or a region to download")
         cmd.add_argument("--bike-graph", type=Path, help="bike road graph, with --graph")
-        cmd.add_argument("--providers", help="comma-separated list of all providers")
+        cmd.add_argument("--providers", help="all providers: comma-separated, or a file")
         cmd.add_argument("--date", type=_date, help="plan date YYYY-MM-DD (for HH:MM times)")
         cmd.add_argument("--horizon-start", help="HH:MM where the 24-hour horizon begins")
-        if name == "plan":
+        if name == "compare":
+            cmd.add_argument("--time-limit", type=float, default=30.0, help="per plan, s")
+            cmd.add_argument("--seed", type=int, default=0)
+            cmd.add_argument("--objective", choices=["time", "distance"], default="time")
+            cmd.add_argument("--allocation", choices=["none", "all", *ALLOCATIONS], default="all")
+            cmd.add_argument(
+                "--coalition-time-limit",
+                type=float,
+                default=2.0,
+                help="seconds per coalition plan (allocation) and per sweep point",
+            )
+            cmd.add_argument("--handover-cost", type=int, default=0, help="s per handover")
+            cmd.add_argument("--handover-cap", help="PROVIDER=N,... most visits handed over")
+            cmd.add_argument("--handover-sweep", action="store_true")
+            cmd.add_argument("--villages", type=Path, help="CSV name,lat,lon (lonely trips)")
+            cmd.add_argument("--out", type=Path, required=True, help="folder for the report")
+            cmd.set_defaults(func=cmd_compare)
+        elif name == "plan":
             cmd.add_argument("--solo", action="store_true", help="each provider plans alone")
             cmd.add_argument("--time-limit", type=float, default=30.0, help="solver seconds")
             cmd.add_argument("--seed", type=int, default=0)

@@ -20,6 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 Mode = Literal["car", "bike"]
+Sync = Literal["same_time", "ordered"]
 MODES: tuple[Mode, ...] = ("car", "bike")
 
 #: Qualification levels of Dutch care staff (MBO/HBO): 1 care assistant … 5 HBO nurse.
@@ -27,6 +28,9 @@ LEVELS = range(1, 6)
 
 #: Default penalty weight of an optional visit, in seconds of driving it is worth.
 DEFAULT_OPTIONAL_WEIGHT_S = 3_600
+
+#: Soft cost of not giving a client its preferred nurse or provider, in seconds of driving.
+DEFAULT_PREFERENCE_COST_S = 600
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,21 @@ class Visit:
     demand
         Load the visit takes from its shift's ``capacity`` (0 in home care; used by
         capacitated benchmark instances such as Solomon's).
+    staff
+        Carers needed: 1, or 2 for a double-staffed visit (a hoist transfer). Each carer
+        is a separate stop in a different route; both may come from different providers
+        where the client consents.
+    sync
+        For two carers: ``"same_time"`` (both start together) or ``"ordered"`` (the second
+        starts ``second_gap_min_s`` to ``second_gap_max_s`` after the first).
+    after
+        The visit id of a visit of the same client that must come first (medication, then
+        a check); this one starts ``after_gap_min_s`` to ``after_gap_max_s`` (``None``: any
+        time) after that one *ends*. If the first is not planned, neither is this one.
+    preferred_provider
+        A provider the client would like (soft, as ``preferred_nurse``).
+    not_nurses
+        Shift ids that must not serve this client (hard).
     """
 
     visit_id: str
@@ -86,6 +105,15 @@ class Visit:
     weight_s: int = DEFAULT_OPTIONAL_WEIGHT_S
     preferred_nurse: str | None = None
     demand: int = 0
+    staff: int = 1
+    sync: Sync = "same_time"
+    second_gap_min_s: int = 0
+    second_gap_max_s: int = 0
+    after: str | None = None
+    after_gap_min_s: int = 0
+    after_gap_max_s: int | None = None
+    preferred_provider: str | None = None
+    not_nurses: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -114,6 +142,9 @@ class Shift:
         Most seconds of travel in the shift, if limited.
     capacity
         Most total ``demand`` of the shift's visits, if limited.
+    max_leg_drive_s
+        Most seconds of continuous driving: no single leg between two stops may be longer
+        (every visit interrupts the drive).
     """
 
     shift_id: str
@@ -130,6 +161,7 @@ class Shift:
     break_duration_s: int = 0
     max_drive_s: int | None = None
     capacity: int | None = None
+    max_leg_drive_s: int | None = None
 
 
 @dataclass(frozen=True)
@@ -255,6 +287,8 @@ REASONS: Mapping[str, str] = {
     "window_unreachable": "window unreachable from any shift that may serve it",
     "shifts_full": "shifts full: no room left in the shifts that may serve it",
     "no_solution": "the solver found no plan in the time limit",
+    "no_second_carer": "needs two carers at once, and no second carer could be planned",
+    "predecessor_unplanned": "must follow another visit of the client, which is not planned",
 }
 
 
@@ -304,4 +338,9 @@ class Plan:
         return sum(r.drive_s for r in self.routes)
 
     def planned_ids(self) -> list[str]:
+        """The visit id of every stop (a double-staffed visit is there twice)."""
         return [s.visit_id for r in self.routes for s in r.stops]
+
+    def planned_visits(self) -> set[str]:
+        """The ids of the visits that are planned."""
+        return set(self.planned_ids())

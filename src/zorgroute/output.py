@@ -115,7 +115,7 @@ def summary(night: Night, plan: Plan) -> dict[str, Any]:
         "pooled": plan.pooled,
         "origin": night.origin.isoformat(timespec="seconds"),
         "visits": len(night.visits),
-        "visits_planned": len(plan.planned_ids()),
+        "visits_planned": len(plan.planned_visits()),
         "visits_unplanned": len(plan.unplanned),
         "unplanned_by_reason": dict(Counter(u.code for u in plan.unplanned)),
         "shifts": len(night.shifts),

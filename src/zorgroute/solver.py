@@ -30,9 +30,21 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
+from numpy.typing import NDArray
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
-from zorgroute.model import REASONS, Matrices, Night, Plan, Route, Shift, Stop, Unplanned, Visit
+from zorgroute.model import (
+    DEFAULT_PREFERENCE_COST_S,
+    REASONS,
+    Matrices,
+    Night,
+    Plan,
+    Route,
+    Shift,
+    Stop,
+    Unplanned,
+    Visit,
+)
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +97,8 @@ class SolveOptions:
         distance objective: metres at 50 km/h). Trades kilometres against handovers.
     handover_cap
         Most visits of a provider (by name) that other providers may serve.
+    preference_cost_s
+        Cost of not giving a client its preferred nurse or provider, in seconds of driving.
     """
 
     pooled: bool = True
@@ -97,6 +111,7 @@ class SolveOptions:
     log_search: bool = False
     handover_cost_s: int = 0
     handover_cap: Mapping[str, int] | None = None
+    preference_cost_s: int = DEFAULT_PREFERENCE_COST_S
 
 
 ProgressCallback = Callable[[float, int], None]
@@ -124,6 +139,8 @@ def _reaches(visit: int, shift: int, night: Night, matrices: Matrices) -> bool:
     back = int(travel[loc, night.location_index(end=shift)])
     if s.max_drive_s is not None and out + back > s.max_drive_s:
         return False
+    if s.max_leg_drive_s is not None and max(out, back) > s.max_leg_drive_s:
+        return False
     for w in v.windows:
         start = max(s.start_s + out, w.start_s)
         if start <= w.end_s and start + v.duration_s + back <= s.end_s:
@@ -138,7 +155,11 @@ def _prefilter(
     allowed: dict[int, list[int]] = {}
     reasons: dict[int, str] = {}
     for i, v in enumerate(night.visits):
-        qualified = [k for k, s in enumerate(night.shifts) if may_serve(v, s, pooled=pooled)]
+        qualified = [
+            k
+            for k, s in enumerate(night.shifts)
+            if may_serve(v, s, pooled=pooled) and s.shift_id not in v.not_nurses
+        ]
         if not qualified:
             others = any(s.level >= v.level and s.provider != v.provider for s in night.shifts)
             reasons[i] = "not_consented" if others and not v.pooling else "no_qualified_nurse"
@@ -147,13 +168,33 @@ def _prefilter(
         if not reachable:
             reasons[i] = "window_unreachable"
             continue
+        if len(reachable) < v.staff:
+            reasons[i] = "no_second_carer"
+            continue
         allowed[i] = reachable
+    # a follow-up visit whose first visit cannot be planned cannot be planned either
+    index_of = {v.visit_id: i for i, v in enumerate(night.visits)}
+    changed = True
+    while changed:
+        changed = False
+        for i in list(allowed):
+            after = night.visits[i].after
+            if after is not None and index_of.get(after) not in allowed:
+                del allowed[i]
+                reasons[i] = "predecessor_unplanned"
+                changed = True
     return allowed, reasons
 
 
-def _dropped_reason(i: int, night: Night, matrices: Matrices, pooled: bool) -> str:
+def _dropped_reason(
+    i: int, night: Night, matrices: Matrices, pooled: bool, planned_ids: set[str]
+) -> str:
     """Why the solver left out a visit that some shift could reach on its own."""
     v = night.visits[i]
+    if v.after is not None and v.after not in planned_ids:
+        return "predecessor_unplanned"
+    if v.staff > 1:
+        return "no_second_carer"
     if not v.pooling:
         # would another provider's nurse have had room? we cannot know cheaply; say what
         # blocks it: the own provider's shifts are full and the client did not consent
@@ -179,7 +220,7 @@ class _Model:
     routing: pywrapcp.RoutingModel
     time: Any
     visit_of_node: list[int]  # node -> visit index (for visit nodes)
-    node_of_visit: dict[int, int]
+    node_of_visit: dict[int, list[int]]  # visit index -> its nodes (two for two carers)
     offset_s: int  # model time = night time + offset_s (keeps model times >= 0)
 
 
@@ -189,10 +230,12 @@ def _build(
     allowed: Mapping[int, list[int]],
     options: SolveOptions,
 ) -> _Model:
-    visits = sorted(allowed)
+    order = sorted(allowed)
     rng = np.random.default_rng(options.seed)
     if options.seed:
-        visits = [visits[k] for k in rng.permutation(len(visits))]
+        order = [order[k] for k in rng.permutation(len(order))]
+    # one node per carer: a double-staffed visit has two nodes, side by side
+    visits = [i for i in order for _ in range(night.visits[i].staff)]
     n_vis, n_shifts = len(visits), len(night.shifts)
     starts = [n_vis + k for k in range(n_shifts)]
     ends = [n_vis + n_shifts + k for k in range(n_shifts)]
@@ -215,30 +258,32 @@ def _build(
 
     time_eval: dict[str, int] = {}
     drive_eval: dict[str, int] = {}
-    cost_eval: dict[str, int] = {}
+    cost_eval: dict[tuple[str, bytes], int] = {}
+    extra_costs = _extra_costs(night, visits, options)
     for mode in sorted({s.mode for s in night.shifts}):
         travel = np.asarray(matrices.duration_s[mode])[np.ix_(locations, locations)]
         metres = np.asarray(matrices.distance_m[mode])[np.ix_(locations, locations)]
         time_eval[mode] = routing.RegisterTransitMatrix((travel + service[:, None]).tolist())
         drive_eval[mode] = routing.RegisterTransitMatrix(travel.tolist())
         cost = travel if options.objective == "time" else metres
-        if options.handover_cost_s and options.pooled:
-            # a visit of another provider costs this provider's shifts the handover price
-            per_second = 1.0 if options.objective == "time" else _METRES_PER_SECOND
-            handover = int(options.handover_cost_s * per_second)
-            owner = np.array([night.visits[i].provider for i in visits] + [""] * (2 * n_shifts))
-            for provider in sorted({s.provider for s in night.shifts if s.mode == mode}):
-                foreign = (owner != provider) & (owner != "")
-                cost_eval[f"{mode}/{provider}"] = routing.RegisterTransitMatrix(
-                    (cost + handover * foreign[None, :]).tolist()
-                )
-        elif options.objective == "time":
-            cost_eval[mode] = drive_eval[mode]
-        else:
-            cost_eval[mode] = routing.RegisterTransitMatrix(cost.tolist())
-    for k, s in enumerate(night.shifts):
-        key = f"{s.mode}/{s.provider}" if f"{s.mode}/{s.provider}" in cost_eval else s.mode
-        routing.SetArcCostEvaluatorOfVehicle(cost_eval[key], k)
+        base = drive_eval[mode] if options.objective == "time" else None
+        for k, shift in enumerate(night.shifts):
+            if shift.mode != mode:
+                continue
+            extra = extra_costs[k]
+            limit = shift.max_leg_drive_s
+            key = (mode, extra.tobytes() + str(limit).encode())
+            if key not in cost_eval:
+                if not extra.any() and limit is None and base is not None:
+                    cost_eval[key] = base
+                else:
+                    arc = cost + extra[None, :]
+                    if limit is not None:
+                        # a leg beyond the continuous-drive limit costs more than leaving a
+                        # mandatory visit out: the best plan found never contains one
+                        arc = arc + 2 * _mandatory_penalty(night, options) * (travel > limit)
+                    cost_eval[key] = routing.RegisterTransitMatrix(arc.tolist())
+            routing.SetArcCostEvaluatorOfVehicle(cost_eval[key], k)
 
     routing.AddDimensionWithVehicleTransits(
         [time_eval[s.mode] for s in night.shifts], horizon, horizon, False, "Time"
@@ -261,11 +306,11 @@ def _build(
 
     # penalties: a mandatory visit outweighs any amount of driving
     mandatory_penalty = _mandatory_penalty(night, options)
-    node_of_visit: dict[int, int] = {}
+    node_of_visit: dict[int, list[int]] = {}
     for node, i in enumerate(visits):
         v = night.visits[i]
         index = manager.NodeToIndex(node)
-        node_of_visit[i] = node
+        node_of_visit.setdefault(i, []).append(node)
         cumul = time_dim.CumulVar(index)
         cumul.SetRange(v.windows[0].start_s + offset, v.windows[-1].end_s + offset)
         for a, b in zip(v.windows[:-1], v.windows[1:], strict=True):
@@ -300,6 +345,8 @@ def _build(
             if handed and foreign and cap < len(handed):
                 solver.Add(solver.Sum(handed) <= cap)
 
+    _link_visits(night, routing, manager, time_dim, node_of_visit, n_shifts)
+
     # breaks: an interval inside the break window; never during care
     breaks = [
         (k, s) for k, s in enumerate(night.shifts) if s.break_duration_s > 0 and s.break_window
@@ -328,6 +375,72 @@ def _build(
         node_of_visit=node_of_visit,
         offset_s=offset,
     )
+
+
+def _extra_costs(night: Night, visits: list[int], options: SolveOptions) -> list[NDArray[np.int64]]:
+    """Per shift, the cost added on arriving at each node: handovers and unmet wishes."""
+    per_second = 1.0 if options.objective == "time" else _METRES_PER_SECOND
+    n_nodes = len(visits) + 2 * len(night.shifts)
+    out = []
+    for shift in night.shifts:
+        extra = np.zeros(n_nodes, dtype=np.int64)
+        for node, i in enumerate(visits):
+            v = night.visits[i]
+            cost = 0.0
+            if options.pooled and options.handover_cost_s and v.provider != shift.provider:
+                cost += options.handover_cost_s
+            if v.preferred_nurse is not None and v.preferred_nurse != shift.shift_id:
+                cost += options.preference_cost_s
+            if v.preferred_provider is not None and v.preferred_provider != shift.provider:
+                cost += options.preference_cost_s
+            extra[node] = int(cost * per_second)
+        out.append(extra)
+    return out
+
+
+def _link_visits(
+    night: Night,
+    routing: Any,
+    manager: Any,
+    time_dim: Any,
+    node_of_visit: Mapping[int, list[int]],
+    n_shifts: int,
+) -> None:
+    """Two carers of one visit, and visits that must follow another of the same client.
+
+    Both constraints hold when both nodes are planned; a half-planned pair (one carer, or
+    a follow-up without its first visit) is removed from the plan afterwards
+    (:func:`_incomplete`), so the solver may insert the nodes one at a time.
+    """
+    solver = routing.solver()
+    index_of = {v.visit_id: i for i, v in enumerate(night.visits)}
+    for i, nodes in node_of_visit.items():
+        v = night.visits[i]
+        if len(nodes) == 2:
+            a, b = (manager.NodeToIndex(n) for n in nodes)
+            both = routing.ActiveVar(a) * routing.ActiveVar(b)
+            ca, cb = time_dim.CumulVar(a), time_dim.CumulVar(b)
+            if v.sync == "same_time":
+                solver.Add(both * (cb - ca) == 0)
+            else:
+                solver.Add(both * (cb - ca - v.second_gap_min_s) >= 0)
+                solver.Add(both * (ca + v.second_gap_max_s - cb) >= 0)
+            # two different carers: an inactive node's vehicle is -1, so shift it away
+            big = n_shifts + 2
+            va, vb = routing.VehicleVar(a), routing.VehicleVar(b)
+            solver.Add(
+                va + (1 - routing.ActiveVar(a)) * big != vb - (1 - routing.ActiveVar(b)) * big
+            )
+        if v.after is not None and index_of.get(v.after) in node_of_visit:
+            first = night.visits[index_of[v.after]]
+            before = manager.NodeToIndex(node_of_visit[index_of[v.after]][0])
+            for node in nodes:
+                later = manager.NodeToIndex(node)
+                both = routing.ActiveVar(before) * routing.ActiveVar(later)
+                gap = time_dim.CumulVar(later) - time_dim.CumulVar(before) - first.duration_s
+                solver.Add(both * (gap - v.after_gap_min_s) >= 0)
+                if v.after_gap_max_s is not None:
+                    solver.Add(both * (v.after_gap_max_s - gap) >= 0)
 
 
 #: Least penalty of a mandatory visit: more than any night's driving could cost.
@@ -432,9 +545,10 @@ def solve(
         else:
             objective = int(solution.ObjectiveValue())
             routes, served = _read_routes(night, matrices, model, solution)
+            planned_ids = {night.visits[i].visit_id for i in served}
             for i in allowed:
                 if i not in served:
-                    unplanned[i] = _dropped_reason(i, night, matrices, options.pooled)
+                    unplanned[i] = _dropped_reason(i, night, matrices, options.pooled, planned_ids)
     else:
         unplanned.update({i: "shifts_full" for i in allowed})
     # visits never given to the solver cost their penalty too, so objectives compare
@@ -462,20 +576,41 @@ def solve(
     )
 
 
+def _complete(night: Night, active: Mapping[int, int]) -> set[int]:
+    """Visits planned in full: every carer present, and the visit they follow planned."""
+    index_of = {v.visit_id: i for i, v in enumerate(night.visits)}
+    complete = {i for i, n in active.items() if n >= night.visits[i].staff}
+    changed = True
+    while changed:  # a follow-up of a dropped visit is dropped too, and so on
+        changed = False
+        for i in list(complete):
+            after = night.visits[i].after
+            if after is not None and index_of.get(after) not in complete:
+                complete.discard(i)
+                changed = True
+    return complete
+
+
 def _initial_assignment(
     night: Night, model: _Model, initial_routes: Mapping[str, Sequence[str]]
 ) -> Any:
     index_of_visit = {v.visit_id: i for i, v in enumerate(night.visits)}
     shift_index = {s.shift_id: k for k, s in enumerate(night.shifts)}
     routes: list[list[int]] = [[] for _ in night.shifts]
+    used: set[int] = set()
     for shift_id, visit_ids in initial_routes.items():
         k = shift_index.get(shift_id)
         if k is None:
             continue
         for visit_id in visit_ids:
             i = index_of_visit.get(visit_id)
-            if i is not None and i in model.node_of_visit:
-                routes[k].append(model.manager.NodeToIndex(model.node_of_visit[i]))
+            if i is None or i not in model.node_of_visit:
+                continue
+            # the first carer's node, then the second's (a double visit is on two routes)
+            nodes = [n for n in model.node_of_visit[i] if n not in used]
+            if nodes:
+                used.add(nodes[0])
+                routes[k].append(model.manager.NodeToIndex(nodes[0]))
     assignment = model.routing.ReadAssignmentFromRoutes(routes, True)
     if assignment is None:
         log.warning("the initial routes do not fit this night; solving from scratch")
@@ -494,6 +629,17 @@ def _read_routes(
         name = element.Var().Name()
         if name.startswith("break ") and element.PerformedValue():
             breaks[int(name.split()[1])] = int(element.StartValue()) - off
+    active = {
+        model.visit_of_node[manager.IndexToNode(index)]: 0
+        for index in range(routing.Size())
+        if not routing.IsStart(index) and not routing.IsEnd(index)
+    }
+    for index in range(routing.Size()):
+        if routing.IsStart(index) or routing.IsEnd(index):
+            continue
+        if solution.Value(routing.NextVar(index)) != index:
+            active[model.visit_of_node[manager.IndexToNode(index)]] += 1
+    complete = _complete(night, active)
     routes: list[Route] = []
     served: set[int] = set()
     for k, shift in enumerate(night.shifts):
@@ -507,6 +653,9 @@ def _read_routes(
         index = solution.Value(routing.NextVar(index))
         while not routing.IsEnd(index):
             i = model.visit_of_node[manager.IndexToNode(index)]
+            if i not in complete:  # half of a pair: left out, with its reason
+                index = solution.Value(routing.NextVar(index))
+                continue
             visit = night.visits[i]
             loc = night.location_index(visit=i)
             leg_s, leg_m = int(travel[here, loc]), int(metres[here, loc])
