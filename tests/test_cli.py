@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -197,3 +198,73 @@ def test_plan_reports_visit_far_off_the_roads(
     assert code == 2
     err = capsys.readouterr().err
     assert "sea" in err and "km from the nearest road" in err
+
+
+def test_compare_scenario_with_allocation_and_sweep(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The Oost-Drenthe night on the demo graph, compared and shared, as in the README."""
+    night = tmp_path / "night"
+    assert (
+        main(
+            [
+                "generate",
+                "--scenario",
+                "oost-drenthe",
+                "--region",
+                "kempen-demo",
+                "--visits",
+                "24",
+                "--seed",
+                "1",
+                "--out",
+                str(night),
+            ]
+        )
+        == 0
+    )
+    out = tmp_path / "report"
+    code = main(
+        [
+            "compare",
+            "--visits",
+            str(night / "visits.csv"),
+            "--shifts",
+            str(night / "shifts.csv"),
+            "--providers",
+            str(night / "providers.txt"),
+            "--villages",
+            str(night / "villages.csv"),
+            "--region",
+            "kempen-demo",
+            "--time-limit",
+            "1",
+            "--coalition-time-limit",
+            "0.2",
+            "--allocation",
+            "shapley",
+            "--handover-sweep",
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "saving by shapley" in printed
+    for name in (
+        "report.md",
+        "report.html",
+        "map.html",
+        "comparison.json",
+        "providers.csv",
+        "km.png",
+        "sweep.csv",
+        "sweep.png",
+    ):
+        assert (out / name).is_file(), name
+    views = list((out / "providers").glob("*.json"))
+    assert len(views) == 18
+    data = json.loads((out / "comparison.json").read_text())
+    shares = data["allocations"][0]["cost_share"]
+    total = data["total"]
+    assert sum(shares.values()) == pytest.approx(total["pooled_cost_eur"], abs=0.05)

@@ -264,6 +264,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
             comparison.solo,
             replace(options, time_limit_s=args.coalition_time_limit),
             settings,
+            pooled=comparison.pooled,
         )
         game = allocation.CostGame(players, cost)
         methods = ALLOCATIONS if args.allocation == "all" else [args.allocation]

@@ -381,15 +381,19 @@ def coalition_cost(
     solo: Plan,
     options: SolveOptions,
     settings: PoolingSettings,
+    *,
+    pooled: Plan | None = None,
 ) -> Callable[[frozenset[str]], float]:
     """The cost (euros) of each coalition of providers planning its visits together.
 
     A single provider costs its part of the solo plan; a coalition plans pooled among its
     members, starting from their solo routes, and never costs more than those (it could
-    always choose not to pool).
+    always choose not to pool). The coalition of all providers costs ``pooled`` (the
+    comparison's pooled plan) when given, so that the shares add up to that plan's cost.
     """
     solo_routes = routes_of(solo)
     shift_provider = {s.shift_id: s.provider for s in night.shifts}
+    everyone = frozenset(v.provider for v in night.visits) | frozenset(shift_provider.values())
 
     def cost(coalition: frozenset[str]) -> float:
         if not coalition:
@@ -397,6 +401,8 @@ def coalition_cost(
         alone = plan_cost_eur(solo, night, settings, coalition)
         if len(coalition) == 1:
             return alone
+        if pooled is not None and coalition >= everyone:
+            return min(alone, plan_cost_eur(pooled, night, settings))
         sub, sub_matrices = subnight(night, matrices, sorted(coalition))
         start = {k: v for k, v in solo_routes.items() if shift_provider[k] in coalition}
         plan = solve(sub, sub_matrices, replace(options, pooled=True), initial_routes=start)
