@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from zorgroute.exceptions import InputError
@@ -136,7 +136,21 @@ def expected_night() -> Night:
             1_800,
             14_400,
         ),
-        Shift("s2", "oost", 52.89, 6.87, 52.9, 6.88, 39_600, 68_400, 4, "bike"),
+        # 8 hours without a break given: the working-time default, 30 min mid-shift
+        Shift(
+            "s2",
+            "oost",
+            52.89,
+            6.87,
+            52.9,
+            6.88,
+            39_600,
+            68_400,
+            4,
+            "bike",
+            TimeWindow(46_800, 61_200),
+            1_800,
+        ),
     )
     return Night(visits, shifts, dt.datetime(2024, 3, 5, 12, 0), ("noord", "oost"))
 
@@ -320,6 +334,9 @@ def test_any_hhmm_pair_maps_into_two_days_with_end_after_start(
     start: tuple[int, int], end: tuple[int, int], horizon: tuple[int, int]
 ) -> None:
     hhmm = "{:02d}:{:02d}".format
+    # longer night shifts are refused by the working-time rules (tested on their own)
+    length_min = (end[0] * 60 + end[1] - start[0] * 60 - start[1]) % 1_440 or 1_440
+    assume(length_min <= 600)
     night = read_night(
         [],
         [shift(shift_start=hhmm(*start), shift_end=hhmm(*end))],
@@ -540,3 +557,80 @@ def test_wrong_argument_types_are_type_errors() -> None:
         read_night([visit()], [shift()], providers="A")
     with pytest.raises(TypeError, match="a visits table must be"):
         read_table(42, kind="visits")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "break_min", "expected"),
+    [
+        ("23:00", "04:00", "", None),  # 5 hours: no break needed
+        ("23:00", "07:00", "", (30, "01:00", "05:00")),  # 8 hours: 30 minutes mid-shift
+        ("23:00", "07:00", "0", None),  # explicitly no break
+    ],
+)
+def test_working_time_default_break(
+    start: str, end: str, break_min: str, expected: tuple[int, str, str] | None
+) -> None:
+    visits = [
+        {
+            "visit_id": "v",
+            "client_id": "c",
+            "provider": "A",
+            "lat": 52.9,
+            "lon": 6.9,
+            "window_start": "23:30",
+            "window_end": "00:30",
+            "duration_min": 20,
+        }
+    ]
+    shifts = [
+        {
+            "shift_id": "s",
+            "provider": "A",
+            "start_lat": 52.9,
+            "start_lon": 6.9,
+            "shift_start": start,
+            "shift_end": end,
+            "break_min": break_min,
+        }
+    ]
+    shift = read_night(visits, shifts, date=DATE).shifts[0]
+    if expected is None:
+        assert shift.break_window is None and shift.break_duration_s == 0
+    else:
+        minutes, lo, hi = expected
+        night = read_night(visits, shifts, date=DATE)
+        assert shift.break_duration_s == minutes * 60
+        assert shift.break_window is not None
+        assert night.at(shift.break_window.start_s).strftime("%H:%M") == lo
+        assert night.at(shift.break_window.end_s).strftime("%H:%M") == hi
+
+
+def test_night_shift_longer_than_ten_hours_is_refused() -> None:
+    visits = [
+        {
+            "visit_id": "v",
+            "client_id": "c",
+            "provider": "A",
+            "lat": 52.9,
+            "lon": 6.9,
+            "window_start": "23:30",
+            "window_end": "00:30",
+            "duration_min": 20,
+        }
+    ]
+    shifts = [
+        {
+            "shift_id": "s",
+            "provider": "A",
+            "start_lat": 52.9,
+            "start_lon": 6.9,
+            "shift_start": "21:00",
+            "shift_end": "08:00",
+        }
+    ]
+    with pytest.raises(InputError, match="at most 10 hours"):
+        read_night(visits, shifts, date=DATE)
+    # a long day shift is no night shift
+    day = [{**shifts[0], "shift_start": "07:00", "shift_end": "18:00"}]
+    day_visit = [{**visits[0], "window_start": "09:00", "window_end": "10:00"}]
+    assert read_night(day_visit, day, date=DATE).shifts[0].break_duration_s == 45 * 60

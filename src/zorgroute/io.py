@@ -78,6 +78,15 @@ VISIT_COLUMNS: tuple[str, ...] = (
     "priority",
     "windows",
     "preferred_nurse",
+    "preferred_provider",
+    "not_nurses",
+    "staff",
+    "sync",
+    "second_gap_min",
+    "second_gap_max",
+    "after",
+    "after_gap_min",
+    "after_gap_max",
 )
 VISIT_REQUIRED: tuple[str, ...] = VISIT_COLUMNS[:8]
 
@@ -97,6 +106,7 @@ SHIFT_COLUMNS: tuple[str, ...] = (
     "break_end",
     "break_min",
     "max_drive_min",
+    "max_continuous_drive_min",
 )
 SHIFT_REQUIRED: tuple[str, ...] = (
     "shift_id",
@@ -108,6 +118,11 @@ SHIFT_REQUIRED: tuple[str, ...] = (
 )
 
 DAY_S = 86_400
+#: Dutch working-time rules (Arbeidstijdenwet) used as defaults: a break of 30 minutes
+#: after 5.5 hours of work, 45 after 10; a night shift lasts at most 10 hours.
+BREAK_AFTER_S = 5 * 3_600 + 1_800
+LONG_BREAK_AFTER_S = 10 * 3_600
+MAX_NIGHT_SHIFT_S = 10 * 3_600
 #: Every time must fall within this many seconds from the origin (a window or shift that
 #: starts late in the horizon may end up to 24 h later).
 MAX_TIME_S = 2 * DAY_S
@@ -765,7 +780,55 @@ def _visit(row: _Row, clock: _Clock) -> Visit:
         mandatory=mandatory,
         weight_s=weight_s,
         preferred_nurse=row.text("preferred_nurse") or None,
+        preferred_provider=row.text("preferred_provider") or None,
+        not_nurses=tuple(n.strip() for n in row.text("not_nurses").split(";") if n.strip()),
+        **_double_and_follow_up(row),
     )
+
+
+def _double_and_follow_up(row: _Row) -> dict[str, Any]:
+    """Two carers (``staff``, ``sync``, gaps) and a follow-up (``after``, gaps)."""
+    out: dict[str, Any] = {}
+    staff_text = row.text("staff")
+    if staff_text:
+        if staff_text not in {"1", "2", "1.0", "2.0"}:
+            row.report("staff", "staff must be 1 or 2 carers", staff_text)
+        else:
+            out["staff"] = int(float(staff_text))
+    sync = row.text("sync").lower() or "same_time"
+    if sync not in {"same_time", "ordered"}:
+        row.report("sync", "sync must be same_time or ordered", row.text("sync"))
+        sync = "same_time"
+    out["sync"] = sync
+    gaps = {}
+    for column in ("second_gap_min", "second_gap_max", "after_gap_min", "after_gap_max"):
+        text = row.text(column)
+        if not text:
+            continue
+        value = _to_float(text)
+        if value is None or value < 0:
+            row.report(column, "must be a number of minutes, 0 or more", text)
+            continue
+        gaps[column] = round(value * 60)
+    if sync == "ordered":
+        if out.get("staff", 1) != 2:
+            row.report("sync", "ordered carers need staff 2", row.text("sync"))
+        low, high = gaps.get("second_gap_min", 0), gaps.get("second_gap_max")
+        if high is None:
+            row.report("second_gap_max", "an ordered double visit needs its largest gap")
+        elif high < low:
+            row.report("second_gap_max", "smaller than second_gap_min", row.text("second_gap_max"))
+        else:
+            out["second_gap_min_s"], out["second_gap_max_s"] = low, high
+    after = row.text("after")
+    if after:
+        out["after"] = after
+        out["after_gap_min_s"] = gaps.get("after_gap_min", 0)
+        out["after_gap_max_s"] = gaps.get("after_gap_max")
+        high = out["after_gap_max_s"]
+        if high is not None and high < out["after_gap_min_s"]:
+            row.report("after_gap_max", "smaller than after_gap_min", row.text("after_gap_max"))
+    return out
 
 
 def _visit_windows(row: _Row, clock: _Clock) -> tuple[TimeWindow, ...]:
@@ -820,6 +883,8 @@ def _shift(row: _Row, clock: _Clock) -> Shift:
     level = row.level(default=3)
     mode = _mode(row)
     break_window, break_s = _shift_break(row, clock, span)
+    if span is not None:
+        _check_night_shift(row, span, clock)
     return Shift(
         shift_id=shift_id,
         provider=provider,
@@ -834,6 +899,7 @@ def _shift(row: _Row, clock: _Clock) -> Shift:
         break_window=break_window,
         break_duration_s=break_s,
         max_drive_s=row.minutes_s("max_drive_min", required=False),
+        max_leg_drive_s=row.minutes_s("max_continuous_drive_min", required=False),
     )
 
 
@@ -872,6 +938,8 @@ def _shift_break(
         if length_s:
             reason = "break_min without a break window: give break_start and break_end"
             row.report("break_min", reason, row.text("break_min"))
+        if shift is not None and not row.text("break_min"):
+            return default_break(shift)  # nothing said about a break: the legal minimum
         return None, 0
     if len(given) == 1:
         missing = "break_end" if given == ["break_start"] else "break_start"
@@ -891,6 +959,38 @@ def _shift_break(
     if shift is not None:
         _check_inside(row, window, shift)
     return window, length_s
+
+
+def default_break(shift: TimeWindow) -> tuple[TimeWindow | None, int]:
+    """The break the Dutch working-time rules (Arbeidstijdenwet) ask of a shift, if any.
+
+    More than 5.5 hours of work: 30 minutes; more than 10 hours: 45 minutes. Taken in the
+    middle half of the shift. A shift row overrides this with its own break columns, or
+    with ``break_min`` 0 for no break.
+    """
+    length = shift.end_s - shift.start_s
+    if length <= BREAK_AFTER_S:
+        return None, 0
+    minutes = 45 if length > LONG_BREAK_AFTER_S else 30
+    quarter = length // 4 // 60 * 60
+    return TimeWindow(shift.start_s + quarter, shift.end_s - quarter), minutes * 60
+
+
+def _check_night_shift(row: _Row, shift: TimeWindow, clock: _Clock) -> None:
+    """A night shift (any work between 00:00 and 06:00) lasts at most 10 hours."""
+    if shift.end_s - shift.start_s <= MAX_NIGHT_SHIFT_S:
+        return
+    for day in range(3):
+        midnight = day * DAY_S - clock.horizon_s
+        if shift.start_s < midnight + 6 * 3_600 and shift.end_s > midnight:
+            hours = (shift.end_s - shift.start_s) / 3_600
+            row.report(
+                "shift_end",
+                f"a night shift lasts at most 10 hours (Arbeidstijdenwet); this one lasts "
+                f"{hours:g} hours",
+                row.text("shift_end"),
+            )
+            return
 
 
 def _check_inside(row: _Row, window: TimeWindow, shift: TimeWindow) -> None:
@@ -1101,10 +1201,22 @@ def _check_preferred(
     if any(not row.text("shift_id") for row, _ in shift_rows):
         return  # the nurse might be the shift without an id
     shift_ids = {shift.shift_id for _, shift in shift_rows}
+    visit_ids = {visit.visit_id: visit for _, visit in visit_rows}
     for row, visit in visit_rows:
         if visit.preferred_nurse is not None and visit.preferred_nurse not in shift_ids:
             reason = "preferred_nurse is not the shift_id of a shift tonight"
             row.report("preferred_nurse", reason, visit.preferred_nurse)
+        for nurse in visit.not_nurses:
+            if nurse not in shift_ids:
+                row.report("not_nurses", "not the shift_id of a shift tonight", nurse)
+        if visit.after is not None:
+            first = visit_ids.get(visit.after)
+            if first is None:
+                row.report("after", "not the visit_id of a visit tonight", visit.after)
+            elif first.client_id != visit.client_id:
+                row.report("after", "must be a visit of the same client", visit.after)
+            elif first.visit_id == visit.visit_id:
+                row.report("after", "a visit cannot follow itself", visit.after)
 
 
 def _providers(
