@@ -177,3 +177,60 @@ def test_break_window_binds() -> None:
     assert route.break_start_s is not None
     moved = replace(plan, routes=(replace(route, break_start_s=NIGHT_START + 5 * H),))
     assert "break_outside_window" in codes(night, moved)
+
+
+def test_skills_decide_who_may_serve() -> None:
+    wound = visit("wound", "A", 0.5, 0, 0, 6, skill="wound care")
+    shifts = [
+        shift("near", "A", skills=frozenset({"medication"})),
+        shift("far", "A", start_lon=EAST, end_lon=EAST, skills=frozenset({"wound care"})),
+    ]
+    night = night_of([wound], shifts)
+    plan = solve(night, grid_matrices(night), FAST)
+    assert [r.shift_id for r in plan.routes] == ["far"]
+    wrong = replace(plan, routes=(replace(plan.routes[0], shift_id="near"),))
+    assert "skill_missing" in codes(night, wrong)
+
+
+def test_two_services_with_their_own_skill_and_length() -> None:
+    v = visit(
+        "both",
+        "A",
+        2,
+        0,
+        0,
+        6,
+        staff=2,
+        skill="bathing",
+        second_skill="medication",
+        second_duration_s=10 * 60,
+        duration_s=40 * 60,
+    )
+    shifts = [
+        shift("bath", "A", skills=frozenset({"bathing"})),
+        shift("med", "A", skills=frozenset({"medication"})),
+    ]
+    night = night_of([v], shifts)
+    plan = solve(night, grid_matrices(night), FAST)
+    assert check_plan(night, grid_matrices(night), plan) == []
+    by_shift = {r.shift_id: r.stops[0] for r in plan.routes}
+    assert by_shift["bath"].carer == 1 and by_shift["med"].carer == 2
+    assert by_shift["bath"].service_end_s - by_shift["bath"].service_start_s == 40 * 60
+    assert by_shift["med"].service_end_s - by_shift["med"].service_start_s == 10 * 60
+
+
+def test_soft_windows_allow_lateness_at_a_cost() -> None:
+    # two clients at the same time 10 km apart, one nurse: with hard windows one is left
+    # out; with soft windows both are served and one is late
+    visits = [visit("a", "A", 5, 0, 1, 1.25), visit("b", "A", -5, 0, 1, 1.25)]
+    night = night_of(visits, [shift("s", "A")])
+    hard = solve(night, grid_matrices(night), FAST)
+    assert len(hard.unplanned) == 1
+    soft = solve(night, grid_matrices(night), replace(FAST, lateness_cost_per_s=1))
+    assert not soft.unplanned
+    from zorgroute.check import tardiness_s
+
+    late = tardiness_s(night, soft)
+    assert len(late) == 1 and next(iter(late.values())) > 0
+    assert check_plan(night, grid_matrices(night), soft, allow_late=True) == []
+    assert "outside_window" in codes(night, soft)  # with hard windows it would be wrong

@@ -63,6 +63,8 @@ CODES: Mapping[str, str] = {
     "predecessor_missing": "a follow-up visit is planned without the visit it follows",
     "precedence_gap_wrong": "a follow-up visit starts outside its gap after the first ends",
     "nurse_excluded": "a client is served by a nurse it asked not to get",
+    "carer_unknown": "a stop's carer number does not fit the visit",
+    "skill_missing": "the carer is not qualified for the service the visit needs",
     # breaks
     "break_missing": "the shift has a break but its route has none",
     "break_unexpected": "the route has a break but its shift has none",
@@ -109,8 +111,12 @@ def check_plan(
     pooled: bool | None = None,
     tolerance_s: int = 1,
     tolerance_m: int = 1,
+    allow_late: bool = False,
 ) -> list[Violation]:
     """Every rule of ``night`` that ``plan`` breaks, recomputed from the night and matrices.
+
+    With ``allow_late`` (soft windows) care may start after a visit's last window closes;
+    how late is then a cost (:func:`tardiness_s`), not a violation.
 
     Checked, with the codes of :data:`CODES`:
 
@@ -176,6 +182,7 @@ def check_plan(
         pooled=plan.pooled if pooled is None else pooled,
         tolerance_s=tolerance_s,
         tolerance_m=tolerance_m,
+        allow_late=allow_late,
     )
     violations = checker.accounting(plan)
     seen: set[str] = set()
@@ -183,6 +190,22 @@ def check_plan(
         violations += checker.route(route, seen)
     violations += checker.links(plan)
     return violations
+
+
+def tardiness_s(night: Night, plan: Plan) -> dict[str, int]:
+    """Seconds each planned stop starts after its visit's last window closes (> 0 only)."""
+    visits = {v.visit_id: v for v in night.visits}
+    out: dict[str, int] = {}
+    for route in plan.routes:
+        for stop in route.stops:
+            v = visits.get(stop.visit_id)
+            if v is None or not v.windows:
+                continue
+            late = stop.service_start_s - v.windows[-1].end_s
+            if late > 0:
+                key = stop.visit_id if stop.carer == 1 else f"{stop.visit_id}#{stop.carer}"
+                out[key] = late
+    return out
 
 
 def summarize(violations: Iterable[Violation]) -> str:
@@ -263,7 +286,9 @@ class _Checker:
         pooled: bool,
         tolerance_s: int,
         tolerance_m: int,
+        allow_late: bool = False,
     ) -> None:
+        self.allow_late = allow_late
         self.night = night
         self.matrices = matrices
         self.pooled = pooled
@@ -488,15 +513,28 @@ class _Checker:
         out: list[Violation] = []
         starts: dict[str, list[tuple[int, str]]] = {}
         ends: dict[str, int] = {}
+        carers: dict[str, list[tuple[int, int, str]]] = {}
         for route in plan.routes:
             for stop in route.stops:
                 starts.setdefault(stop.visit_id, []).append((stop.service_start_s, route.shift_id))
+                carers.setdefault(stop.visit_id, []).append(
+                    (stop.carer, stop.service_start_s, route.shift_id)
+                )
                 ends[stop.visit_id] = max(ends.get(stop.visit_id, 0), stop.service_end_s)
         for visit in self.night.visits:
             vid = visit.visit_id
             planned = sorted(starts.get(vid, []))
             if visit.staff == 2 and len(planned) == 2:
-                (t1, s1), (t2, s2) = planned
+                by_carer = sorted(carers.get(vid, []))
+                if [c for c, _, _ in by_carer] == [1, 2]:
+                    (_, t1, s1), (_, t2, s2) = by_carer
+                else:
+                    out.append(
+                        Violation(
+                            "carer_unknown", "the two stops must be carer 1 and carer 2", None, vid
+                        )
+                    )
+                    (t1, s1), (t2, s2) = planned
                 if s1 == s2:
                     out.append(
                         Violation("same_carer_twice", "both carers are the same shift", s1, vid)
@@ -642,7 +680,8 @@ class _Checker:
         """Care starts inside a window of the visit and lasts exactly its duration."""
         out: list[Violation] = []
         vid, start = visit.visit_id, stop.service_start_s
-        if visit.windows and not any(w.contains(start) for w in visit.windows):
+        late_ok = self.allow_late and start > visit.windows[-1].end_s if visit.windows else False
+        if visit.windows and not late_ok and not any(w.contains(start) for w in visit.windows):
             if start < visit.windows[0].start_s:
                 where = "before its first window opens"
             elif start > visit.windows[-1].end_s:
@@ -660,16 +699,32 @@ class _Checker:
                     vid,
                 )
             )
-        if stop.service_end_s != start + visit.duration_s:
+        duration = visit.carer_duration_s(stop.carer)
+        if stop.service_end_s != start + duration:
             out.append(
                 Violation(
                     "service_end_wrong",
                     f"care ends at {self.clock(stop.service_end_s)}; starting at "
-                    f"{self.clock(start)} and lasting {visit.duration_s} s it ends at "
-                    f"{self.clock(start + visit.duration_s)}",
+                    f"{self.clock(start)} and lasting {duration} s it ends at "
+                    f"{self.clock(start + duration)}",
                     sid,
                     vid,
                 )
+            )
+        if stop.carer not in range(1, visit.staff + 1):
+            out.append(
+                Violation(
+                    "carer_unknown",
+                    f"stop says carer {stop.carer}, the visit needs {visit.staff}",
+                    sid,
+                    vid,
+                )
+            )
+        skill = visit.carer_skill(stop.carer)
+        shift = self.shifts.get(sid)
+        if skill is not None and shift is not None and skill not in shift[1].skills:
+            out.append(
+                Violation("skill_missing", f"the carer is not qualified for {skill!r}", sid, vid)
             )
         return out
 

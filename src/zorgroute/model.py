@@ -90,6 +90,11 @@ class Visit:
         A provider the client would like (soft, as ``preferred_nurse``).
     not_nurses
         Shift ids that must not serve this client (hard).
+    skill
+        A service type the carer must be qualified for (besides the level), if any.
+    second_skill, second_duration_s
+        For two carers: what the second carer must be qualified for and how long it stays,
+        when it differs from the first (e.g. two different services of one visit).
     """
 
     visit_id: str
@@ -114,6 +119,21 @@ class Visit:
     after_gap_max_s: int | None = None
     preferred_provider: str | None = None
     not_nurses: tuple[str, ...] = ()
+    skill: str | None = None
+    second_skill: str | None = None
+    second_duration_s: int | None = None
+
+    def carer_skill(self, carer: int) -> str | None:
+        """The skill carer 1 or 2 needs (the second carer's defaults to the first's)."""
+        if carer == 2 and self.second_skill is not None:
+            return self.second_skill
+        return self.skill
+
+    def carer_duration_s(self, carer: int) -> int:
+        """How long carer 1 or 2 stays (the second carer's defaults to the visit's)."""
+        if carer == 2 and self.second_duration_s is not None:
+            return self.second_duration_s
+        return self.duration_s
 
 
 @dataclass(frozen=True)
@@ -145,6 +165,8 @@ class Shift:
     max_leg_drive_s
         Most seconds of continuous driving: no single leg between two stops may be longer
         (every visit interrupts the drive).
+    skills
+        Service types the carer is qualified for (visits that name a ``skill`` need it).
     """
 
     shift_id: str
@@ -162,6 +184,7 @@ class Shift:
     max_drive_s: int | None = None
     capacity: int | None = None
     max_leg_drive_s: int | None = None
+    skills: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -243,7 +266,10 @@ class Matrices:
 
 @dataclass(frozen=True)
 class Stop:
-    """A visit in a route, with its times (s from origin) and the leg that led to it."""
+    """A visit in a route, with its times (s from origin) and the leg that led to it.
+
+    ``carer`` is 1, or 2 for the second carer of a double-staffed visit.
+    """
 
     visit_id: str
     arrival_s: int
@@ -251,6 +277,7 @@ class Stop:
     service_end_s: int
     travel_s: int
     travel_m: int
+    carer: int = 1
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ ROUTE_COLUMNS = [
     "service_end",
     "travel_s",
     "travel_m",
+    "carer",
 ]
 
 
@@ -57,6 +58,7 @@ def routes_table(night: Night, plan: Plan) -> pd.DataFrame:
             "service_end": _iso(night, stop.service_end_s),
             "travel_s": stop.travel_s,
             "travel_m": stop.travel_m,
+            "carer": stop.carer,
         }
         for route in plan.routes
         for n, stop in enumerate(route.stops, start=1)
@@ -272,6 +274,7 @@ def read_plan(plan_dir: str | Path, night: Night) -> Plan:
                 service_end_s=secs(str(r.service_end)),
                 travel_s=int(r.travel_s),
                 travel_m=int(r.travel_m),
+                carer=int(getattr(r, "carer", 1)),
             )
             for r in rows.itertuples()
         )

@@ -99,6 +99,9 @@ class SolveOptions:
         Most visits of a provider (by name) that other providers may serve.
     preference_cost_s
         Cost of not giving a client its preferred nurse or provider, in seconds of driving.
+    lateness_cost_per_s
+        ``None``: windows are hard. A number: a visit may start after its window, at this
+        cost per second late (soft windows, as in benchmarks that score tardiness).
     """
 
     pooled: bool = True
@@ -112,6 +115,7 @@ class SolveOptions:
     handover_cost_s: int = 0
     handover_cap: Mapping[str, int] | None = None
     preference_cost_s: int = DEFAULT_PREFERENCE_COST_S
+    lateness_cost_per_s: int | None = None
 
 
 ProgressCallback = Callable[[float, int], None]
@@ -123,16 +127,25 @@ ProgressCallback = Callable[[float, int], None]
 # --------------------------------------------------------------------------------------------
 
 
-def may_serve(visit: Visit, shift: Shift, *, pooled: bool) -> bool:
-    """Whether ``shift`` may serve ``visit``: level, and own provider or consented pooling."""
-    if shift.level < visit.level:
+def may_serve(visit: Visit, shift: Shift, *, pooled: bool, carer: int = 1) -> bool:
+    """Whether ``shift`` may be (carer ``carer`` of) ``visit``.
+
+    Level and skill, own provider or consented pooling, and not a nurse the client refused.
+    """
+    if shift.level < visit.level or shift.shift_id in visit.not_nurses:
+        return False
+    skill = visit.carer_skill(carer)
+    if skill is not None and skill not in shift.skills:
         return False
     return shift.provider == visit.provider or (pooled and visit.pooling)
 
 
-def _reaches(visit: int, shift: int, night: Night, matrices: Matrices) -> bool:
+def _reaches(
+    visit: int, shift: int, night: Night, matrices: Matrices, *, carer: int = 1, late: bool = False
+) -> bool:
     """Whether the shift could serve the visit alone: there in a window and back in time."""
     v, s = night.visits[visit], night.shifts[shift]
+    duration = v.carer_duration_s(carer)
     travel = matrices.duration_s[s.mode]
     loc = night.location_index(visit=visit)
     out = int(travel[night.location_index(start=shift), loc])
@@ -143,35 +156,49 @@ def _reaches(visit: int, shift: int, night: Night, matrices: Matrices) -> bool:
         return False
     for w in v.windows:
         start = max(s.start_s + out, w.start_s)
-        if start <= w.end_s and start + v.duration_s + back <= s.end_s:
+        if (late or start <= w.end_s) and start + duration + back <= s.end_s:
             return True
     return False
 
 
-def _prefilter(
-    night: Night, matrices: Matrices, pooled: bool
-) -> tuple[dict[int, list[int]], dict[int, str]]:
-    """Shifts each visit may go to, and the reason for visits that can go nowhere."""
-    allowed: dict[int, list[int]] = {}
-    reasons: dict[int, str] = {}
-    for i, v in enumerate(night.visits):
-        qualified = [
+def _carers_allowed(
+    i: int, night: Night, matrices: Matrices, options: SolveOptions
+) -> list[list[int]]:
+    """For each carer of visit ``i``, the shifts that may be it and can reach it."""
+    v = night.visits[i]
+    late = options.lateness_cost_per_s is not None
+    return [
+        [
             k
             for k, s in enumerate(night.shifts)
-            if may_serve(v, s, pooled=pooled) and s.shift_id not in v.not_nurses
+            if may_serve(v, s, pooled=options.pooled, carer=carer)
+            and _reaches(i, k, night, matrices, carer=carer, late=late)
         ]
+        for carer in range(1, v.staff + 1)
+    ]
+
+
+def _prefilter(
+    night: Night, matrices: Matrices, options: SolveOptions
+) -> tuple[dict[int, list[list[int]]], dict[int, str]]:
+    """Shifts each carer of each visit may be, and why visits that can go nowhere can't."""
+    pooled = options.pooled
+    allowed: dict[int, list[list[int]]] = {}
+    reasons: dict[int, str] = {}
+    for i, v in enumerate(night.visits):
+        qualified = [k for k, s in enumerate(night.shifts) if may_serve(v, s, pooled=pooled)]
         if not qualified:
             others = any(s.level >= v.level and s.provider != v.provider for s in night.shifts)
             reasons[i] = "not_consented" if others and not v.pooling else "no_qualified_nurse"
             continue
-        reachable = [k for k in qualified if _reaches(i, k, night, matrices)]
-        if not reachable:
+        carers = _carers_allowed(i, night, matrices, options)
+        if not carers[0]:
             reasons[i] = "window_unreachable"
             continue
-        if len(reachable) < v.staff:
+        if len(carers) == 2 and not any(a != b for a in carers[0] for b in carers[1]):
             reasons[i] = "no_second_carer"
             continue
-        allowed[i] = reachable
+        allowed[i] = carers
     # a follow-up visit whose first visit cannot be planned cannot be planned either
     index_of = {v.visit_id: i for i, v in enumerate(night.visits)}
     changed = True
@@ -220,6 +247,7 @@ class _Model:
     routing: pywrapcp.RoutingModel
     time: Any
     visit_of_node: list[int]  # node -> visit index (for visit nodes)
+    carer_of_node: list[int]  # node -> 1, or 2 for the second carer
     node_of_visit: dict[int, list[int]]  # visit index -> its nodes (two for two carers)
     offset_s: int  # model time = night time + offset_s (keeps model times >= 0)
 
@@ -227,7 +255,7 @@ class _Model:
 def _build(
     night: Night,
     matrices: Matrices,
-    allowed: Mapping[int, list[int]],
+    allowed: Mapping[int, list[list[int]]],
     options: SolveOptions,
 ) -> _Model:
     order = sorted(allowed)
@@ -249,8 +277,11 @@ def _build(
         + [night.location_index(end=k) for k in range(n_shifts)],
         dtype=np.int64,
     )
+    carer_of_node = [1 + visits[:node].count(i) for node, i in enumerate(visits)]
     service = np.zeros(locations.size, dtype=np.int64)
-    service[:n_vis] = [night.visits[i].duration_s for i in visits]
+    service[:n_vis] = [
+        night.visits[i].carer_duration_s(carer_of_node[node]) for node, i in enumerate(visits)
+    ]
 
     times = [night.visits[i].windows[0].start_s for i in visits] + [s.start_s for s in night.shifts]
     offset = max(0, -min(times, default=0))
@@ -312,14 +343,20 @@ def _build(
         index = manager.NodeToIndex(node)
         node_of_visit.setdefault(i, []).append(node)
         cumul = time_dim.CumulVar(index)
-        cumul.SetRange(v.windows[0].start_s + offset, v.windows[-1].end_s + offset)
+        last_end = v.windows[-1].end_s + offset
+        if options.lateness_cost_per_s is None:
+            cumul.SetRange(v.windows[0].start_s + offset, last_end)
+        else:  # soft windows: late is allowed, at a cost per second
+            cumul.SetRange(v.windows[0].start_s + offset, horizon)
+            time_dim.SetCumulVarSoftUpperBound(index, last_end, options.lateness_cost_per_s)
         for a, b in zip(v.windows[:-1], v.windows[1:], strict=True):
             if b.start_s - a.end_s > 1:
                 cumul.RemoveInterval(a.end_s + offset + 1, b.start_s + offset - 1)
         routing.AddVariableMinimizedByFinalizer(cumul)
         routing.AddDisjunction([index], _penalty(v, options, mandatory_penalty))
-        if len(allowed[i]) < n_shifts:
-            routing.VehicleVar(index).SetValues([-1, *allowed[i]])
+        shifts_ok = allowed[i][carer_of_node[node] - 1]
+        if len(shifts_ok) < n_shifts:
+            routing.VehicleVar(index).SetValues([-1, *shifts_ok])
 
     if any(v.demand for v in night.visits) and any(s.capacity is not None for s in night.shifts):
         demand = [night.visits[i].demand for i in visits] + [0] * (2 * n_shifts)
@@ -372,6 +409,7 @@ def _build(
         routing=routing,
         time=time_dim,
         visit_of_node=visits,
+        carer_of_node=carer_of_node,
         node_of_visit=node_of_visit,
         offset_s=offset,
     )
@@ -513,7 +551,7 @@ def solve(
     t0 = time.perf_counter()
     if not night.visits:
         return Plan(routes=(), unplanned=(), status="empty", pooled=options.pooled)
-    allowed, reasons = _prefilter(night, matrices, options.pooled)
+    allowed, reasons = _prefilter(night, matrices, options)
     unplanned = {i: code for i, code in reasons.items()}
     routes: list[Route] = []
     status = "solved"
@@ -657,6 +695,8 @@ def _read_routes(
                 index = solution.Value(routing.NextVar(index))
                 continue
             visit = night.visits[i]
+            carer = model.carer_of_node[manager.IndexToNode(index)]
+            duration = visit.carer_duration_s(carer)
             loc = night.location_index(visit=i)
             leg_s, leg_m = int(travel[here, loc]), int(metres[here, loc])
             start = int(solution.Value(time_dim.CumulVar(index))) - off
@@ -665,13 +705,14 @@ def _read_routes(
                     visit_id=visit.visit_id,
                     arrival_s=clock + leg_s,
                     service_start_s=start,
-                    service_end_s=start + visit.duration_s,
+                    service_end_s=start + duration,
                     travel_s=leg_s,
                     travel_m=leg_m,
+                    carer=carer,
                 )
             )
             served.add(i)
-            clock = start + visit.duration_s
+            clock = start + duration
             here = loc
             index = solution.Value(routing.NextVar(index))
         if not stops:
