@@ -512,8 +512,7 @@ def test_a_window_no_shift_overlaps_is_for_the_solver() -> None:
         ("visits.xlsx", b"PK\x03\x04 not really a workbook", "not a readable XLSX file"),
         ("visits.json", b'[{"visit_id": "v1",}]', "not valid JSON"),
         ("visits.json", b'{"shifts": []}', "an object with a 'visits' list"),
-        ("visits.csv", b"visit_id;client_id\nv1;c1\n", "separated by ';'"),
-        ("visits.csv", b"visit_id,client_id\nv1,c\xe9\n", "not UTF-8"),
+        ("visits.csv", b"visit_id,client_id\nv1,c\x81\n", "not UTF-8"),
         ("visits.csv", b"", "no header row"),
         ("visits.csv", b"lat,LAT\n1,2\n", "appears twice"),
         ("visits.json", b'[{"visit_id": "v1"}, 3]', "not an object"),
@@ -634,3 +633,21 @@ def test_night_shift_longer_than_ten_hours_is_refused() -> None:
     day = [{**shifts[0], "shift_start": "07:00", "shift_end": "18:00"}]
     day_visit = [{**visits[0], "window_start": "09:00", "window_end": "10:00"}]
     assert read_night(day_visit, day, date=DATE).shifts[0].break_duration_s == 45 * 60
+
+
+def test_dutch_excel_csv_with_semicolons_and_decimal_commas(tmp_path: Path) -> None:
+    """What a Dutch Excel saves: ';'-separated, decimal commas, Windows-1252."""
+    visits = tmp_path / "visits.csv"
+    visits.write_bytes(
+        "visit_id;client_id;provider;lat;lon;window_start;window_end;duration_min\n"
+        "v1;cli\u00ebnt1;A;52,9625;6,95;23:00;23:30;17,5\n".encode("cp1252")
+    )
+    shifts = tmp_path / "shifts.csv"
+    shifts.write_text(
+        "shift_id;provider;start_lat;start_lon;shift_start;shift_end\ns1;A;52,9;6,9;22:00;07:00\n",
+        encoding="utf-8",
+    )
+    night = read_night(visits, shifts, date=DATE)
+    (v,) = night.visits
+    assert (v.lat, v.lon, v.duration_s, v.client_id) == (52.9625, 6.95, 1_050, "cli\u00ebnt1")
+    assert night.shifts[0].start_lat == 52.9

@@ -225,39 +225,48 @@ def _read_file(path: Path, *, kind: str) -> pd.DataFrame:
 
 
 def _read_csv(path: Path, kind: str) -> pd.DataFrame:
-    """A CSV file, keeping each record's first line number (blank lines are skipped)."""
+    """A CSV file, keeping each record's first line number (blank lines are skipped).
+
+    Comma-separated UTF-8 is the format; the ``;``-separated files with decimal commas that
+    a Dutch Excel saves (often in Windows-1252) are read too.
+    """
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = path.read_text(encoding="cp1252")
+        except UnicodeDecodeError as exc:
+            raise InputError.single(
+                "not UTF-8 text: save the file as CSV UTF-8", source=path.name
+            ) from exc
+        logger.info("%s is not UTF-8; read it as Windows-1252", path.name)
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    semicolons = ";" in first and "," not in first
     rows: list[list[str]] = []
     labels: list[str] = []
     header: list[str] | None = None
     try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.reader(handle)
-            line = 0
-            for fields in reader:
-                first_line, line = line + 1, reader.line_num
-                if not any(f.strip() for f in fields):
-                    continue
-                if header is None:
-                    header = fields
-                else:
-                    rows.append(fields)
-                    labels.append(f"line {first_line}")
-    except UnicodeDecodeError as exc:
-        raise InputError.single(
-            "not UTF-8 text: save the file as CSV UTF-8", source=path.name
-        ) from exc
+        reader = csv.reader(text.splitlines(keepends=True), delimiter=";" if semicolons else ",")
+        line = 0
+        for fields in reader:
+            first_line, line = line + 1, reader.line_num
+            if not any(f.strip() for f in fields):
+                continue
+            if header is None:
+                header = fields
+            else:
+                if semicolons:  # a decimal comma: "52,96" is 52.96
+                    fields = [_DECIMAL_COMMA.sub(r"\1.\2", f) for f in fields]
+                rows.append(fields)
+                labels.append(f"line {first_line}")
     except csv.Error as exc:
         raise InputError.single(f"not a valid CSV file: {exc}", source=path.name) from exc
     if header is None:
         raise InputError.single("empty file: no header row", source=path.name)
-    if len(header) == 1 and ";" in header[0]:
-        raise InputError.single(
-            "the columns are separated by ';': zorgroute reads comma-separated CSV "
-            "(or save the sheet as .xlsx)",
-            source=path.name,
-            row="line 1",
-        )
     return _grid_table(header, rows, labels, source=path.name)
+
+
+_DECIMAL_COMMA = re.compile(r"^\s*(-?\d+),(\d+)\s*$")
 
 
 def _read_xlsx(path: Path, kind: str) -> pd.DataFrame:
