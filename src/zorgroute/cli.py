@@ -596,6 +596,10 @@ def build_parser() -> argparse.ArgumentParser:
             cmd.add_argument("--plan", type=Path, required=True, help="folder of a plan")
             cmd.set_defaults(func=cmd_check)
 
+    from zorgroute.cli_sweep import add_sweep_parser
+
+    add_sweep_parser(sub)
+
     demo = sub.add_parser("demo", help="generate and plan a night on the bundled demo region")
     demo.add_argument("--visits", type=int, default=120)
     demo.add_argument("--providers", type=int, default=5)
