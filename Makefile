@@ -6,7 +6,9 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 
-.PHONY: demo test lint typecheck pytest bench bench-full data clean
+PORT   ?= 8000
+
+.PHONY: demo test lint typecheck pytest bench bench-full data clean serve
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -18,17 +20,28 @@ $(VENV)/.installed: pyproject.toml | $(PY)
 
 $(VENV)/.installed-dev: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[dev]'
-	touch $@ $(VENV)/.installed
+	touch $@ $(VENV)/.installed $(VENV)/.installed-api
+
+$(VENV)/.installed-api: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[api]'
+	touch $@
+
+serve: $(VENV)/.installed-api
+	mkdir -p out
+	ZORGROUTE_API_DATABASE_URL=$${ZORGROUTE_API_DATABASE_URL:-sqlite:///out/zorgroute-api.db} \
+		$(PY) -m zorgroute_api serve --host 127.0.0.1 --port $(PORT)
 
 demo: $(VENV)/.installed
 	$(BIN)/zorgroute demo
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check src tests benchmarks scripts notebooks
-	$(BIN)/ruff format --check src tests benchmarks scripts notebooks
+	$(BIN)/ruff check src api tests benchmarks scripts notebooks
+	$(BIN)/ruff format --check src api tests benchmarks scripts notebooks
 
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy
+	mkdir -p build/mypy && ln -sfn ../../api build/mypy/zorgroute_api
+	MYPYPATH=src:build/mypy $(BIN)/mypy -p zorgroute_api
 
 pytest: $(VENV)/.installed-dev
 	$(BIN)/pytest -m "not network"
