@@ -18,11 +18,8 @@ import contextlib
 import ctypes
 import ctypes.util
 import dataclasses
-import datetime as dt
 import itertools
 import logging
-import math
-import numbers
 import os
 import signal
 import sys
@@ -30,11 +27,12 @@ import threading
 import time
 import traceback
 import warnings
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import replace
 from multiprocessing.connection import Connection
 from typing import Any, Literal, get_args
 
+from zorgroute.report import json_ready
 from zorgroute_api.nights import ReadOptions, Table, read
 
 log = logging.getLogger(__name__)
@@ -588,26 +586,8 @@ def own_geojson(
 # --------------------------------------------------------------------------------------------
 
 
-def plain(x: object) -> Any:
-    """``x`` as JSON types (numpy numbers as Python numbers, NaN as ``None``)."""
-    if x is None or isinstance(x, bool | str):
-        return x
-    if isinstance(x, numbers.Integral):
-        return int(x)
-    if isinstance(x, numbers.Real):
-        f = float(x)
-        return f if math.isfinite(f) else None
-    if isinstance(x, dt.date | dt.time):
-        return x.isoformat()
-    if dataclasses.is_dataclass(x) and not isinstance(x, type):
-        return {f.name: plain(getattr(x, f.name)) for f in dataclasses.fields(x)}
-    if isinstance(x, Mapping):
-        return {str(k): plain(v) for k, v in x.items()}
-    if isinstance(x, Iterable):
-        return [plain(v) for v in x]
-    if hasattr(x, "item"):  # numpy bool and other numpy scalars
-        return plain(x.item())
-    return str(x)
+#: Results as JSON types: the same conversion as the report's comparison.json.
+plain = json_ready
 
 
 if __name__ == "__main__":

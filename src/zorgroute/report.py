@@ -278,7 +278,7 @@ def write_provider_views(out_dir: str | Path, comparison: Comparison) -> dict[st
     paths: dict[str, Path] = {}
     for name, stem in zip(names, file_stems(names), strict=True):
         path = out / f"provider_{stem}.json"
-        view = _plain(provider_view(comparison, name))
+        view = json_ready(provider_view(comparison, name))
         path.write_text(
             json.dumps(view, indent=2, ensure_ascii=False, allow_nan=False), encoding="utf-8"
         )
@@ -322,9 +322,9 @@ def _slug(name: str) -> str:
 
 def ledger_record(ledger: Ledger) -> dict[str, Any]:
     """A ledger as a plain dict: its fields plus ``saved_km`` and ``saved_eur``."""
-    record = {f.name: _plain(getattr(ledger, f.name)) for f in dataclasses.fields(ledger)}
-    record["saved_km"] = _plain(ledger.saved_km)
-    record["saved_eur"] = _plain(ledger.saved_eur)
+    record = {f.name: json_ready(getattr(ledger, f.name)) for f in dataclasses.fields(ledger)}
+    record["saved_km"] = json_ready(ledger.saved_km)
+    record["saved_eur"] = json_ready(ledger.saved_eur)
     return record
 
 
@@ -344,22 +344,22 @@ def comparison_data(
     return {
         "view": "coordinator",
         "night": _night_info(comparison),
-        "settings": _plain(comparison.settings),
-        "options": _plain(comparison.options),
+        "settings": json_ready(comparison.settings),
+        "options": json_ready(comparison.options),
         "providers": [ledger_record(x) for x in comparison.providers],
         "total": ledger_record(comparison.total),
         "unplanned": {
-            "solo": [_plain(u) for u in comparison.solo.unplanned],
-            "pooled": [_plain(u) for u in comparison.pooled.unplanned],
+            "solo": [json_ready(u) for u in comparison.solo.unplanned],
+            "pooled": [json_ready(u) for u in comparison.pooled.unplanned],
         },
         "allocations": [
             {
                 "method": a.method,
-                "cost_share": _plain(a.cost_share),
-                "saving": _plain(a.saving),
-                "std_error": _plain(a.std_error),
+                "cost_share": json_ready(a.cost_share),
+                "saving": json_ready(a.saving),
+                "std_error": json_ready(a.std_error),
                 "note": a.note,
-                "epsilon": _plain(getattr(a, "epsilon", None)),
+                "epsilon": json_ready(getattr(a, "epsilon", None)),
             }
             for a in allocations
         ],
@@ -369,13 +369,13 @@ def comparison_data(
                 "ir_violations": [_violation_record(v) for v in violations(c.ir_violations)],
                 "in_core": None if c.in_core is None else bool(c.in_core),
                 "core_violations": [_violation_record(v) for v in violations(c.core_violations)],
-                "coalitions_checked": _plain(getattr(c, "coalitions_checked", None)),
-                "exhaustive": _plain(getattr(c, "exhaustive", None)),
-                "note": _plain(getattr(c, "note", None)),
+                "coalitions_checked": json_ready(getattr(c, "coalitions_checked", None)),
+                "exhaustive": json_ready(getattr(c, "exhaustive", None)),
+                "note": json_ready(getattr(c, "note", None)),
             }
             for method, c in (core_checks or {}).items()
         },
-        "sweep": None if sweep is None else _plain(sweep.to_dict(orient="records")),
+        "sweep": None if sweep is None else json_ready(sweep.to_dict(orient="records")),
     }
 
 
@@ -415,8 +415,12 @@ def _night_span(night: Night) -> tuple[dt.datetime, dt.datetime]:
     return night.origin, night.origin
 
 
-def _plain(x: object) -> Any:
-    """``x`` as JSON types: dataclasses and mappings as dicts, NaN as ``None``."""
+def json_ready(x: object) -> Any:
+    """``x`` as JSON types: dataclasses and mappings as dicts, NaN as ``None``.
+
+    Numpy and pandas scalars become Python numbers; a set of names (a coalition) as a
+    mapping key becomes ``"a + b"``. Used for ``comparison.json`` and by the API.
+    """
     if x is None or isinstance(x, bool | str):
         return x
     if isinstance(x, np.bool_):
@@ -431,13 +435,13 @@ def _plain(x: object) -> Any:
     if x is pd.NA or x is pd.NaT:
         return None
     if dataclasses.is_dataclass(x) and not isinstance(x, type):
-        return {f.name: _plain(getattr(x, f.name)) for f in dataclasses.fields(x)}
+        return {f.name: json_ready(getattr(x, f.name)) for f in dataclasses.fields(x)}
     if isinstance(x, Mapping):
-        return {_key(k): _plain(v) for k, v in x.items()}
+        return {_key(k): json_ready(v) for k, v in x.items()}
     if isinstance(x, set | frozenset):
-        return sorted((_plain(v) for v in x), key=str)
+        return sorted((json_ready(v) for v in x), key=str)
     if isinstance(x, Iterable):
-        return [_plain(v) for v in x]
+        return [json_ready(v) for v in x]
     return str(x)
 
 
