@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import math
 import sys
+from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -317,3 +318,19 @@ def test_carer_ordered_routes_puts_carer_1_shifts_first() -> None:
     kept = [v for r in routes.values() for v in r]
     assert kept.count("p8") == 2 and "p1" in kept
     assert sum(kept.count(v) for v in ("p9", "p10")) == 2  # one of the cycle's visits dropped
+
+
+def test_soft_windows_gain_from_a_hard_start() -> None:
+    # the benchmark's soft-window variant: searching with soft windows from scratch settles
+    # for late plans; starting from a hard-window plan (the default) is far better
+    inst = _instance("InstanzCPLEX_HCSRP_25_1")
+    night, matrices = mk.to_night(inst)
+    base = SolveOptions(
+        objective="distance", lateness_cost_per_s=1, time_limit_s=30, max_solutions=100
+    )
+    scratch = solve(night, matrices, replace(base, hard_first=False))
+    started = solve(night, matrices, base)
+    for plan in (scratch, started):
+        assert not plan.unplanned
+        assert check_plan(night, matrices, plan, allow_late=True) == []
+    assert mk.score_plan(inst, started).cost < 0.8 * mk.score_plan(inst, scratch).cost

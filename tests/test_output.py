@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -106,3 +107,23 @@ def test_read_plan_reports_missing_files(tmp_path: Path) -> None:
     with pytest.raises(InputError) as info:
         output.read_plan(tmp_path, night)
     assert len(info.value.problems) == 3
+
+
+def test_summary_counts_visits_that_kept_their_preferred_nurse() -> None:
+    night, _, plan = solved()
+    served = {s.visit_id: (r.shift_id, r.provider) for r in plan.routes for s in r.stops}
+    ids = sorted(served)
+    first, second = night.shifts[0].shift_id, night.shifts[1].shift_id
+    wishes: dict[str, dict[str, str]] = {}
+    for vid in ids[:3]:  # three wishes met
+        wishes[vid] = {"preferred_nurse": served[vid][0], "preferred_provider": served[vid][1]}
+    for vid in ids[3:5]:  # two not: another shift, a provider that does not serve it
+        other = first if served[vid][0] != first else second
+        wishes[vid] = {"preferred_nurse": other, "preferred_provider": "nobody"}
+    unplanned = [v.visit_id for v in night.visits if v.visit_id not in served][:1]
+    for vid in unplanned:  # a wish of a visit not planned counts as wished, not as planned
+        wishes[vid] = {"preferred_nurse": first}
+    visits = tuple(replace(v, **wishes.get(v.visit_id, {})) for v in night.visits)
+    info = output.summary(replace(night, visits=visits), plan)["continuity"]
+    assert info["preferred_nurse"] == {"wished": 5 + len(unplanned), "planned": 5, "kept": 3}
+    assert info["preferred_provider"] == {"wished": 5, "planned": 5, "kept": 3}

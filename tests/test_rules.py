@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from zorgroute.check import check_plan
 from zorgroute.model import Plan, TimeWindow
-from zorgroute.solver import SolveOptions, solve
+from zorgroute.solver import SolveOptions, routes_of, solve
 
 from .test_solver import NIGHT_START, H, grid_matrices, night_of, shift, visit
 
@@ -234,3 +234,53 @@ def test_soft_windows_allow_lateness_at_a_cost() -> None:
     assert len(late) == 1 and next(iter(late.values())) > 0
     assert check_plan(night, grid_matrices(night), soft, allow_late=True) == []
     assert "outside_window" in codes(night, soft)  # with hard windows it would be wrong
+
+
+def test_warm_start_gives_each_carer_back_their_shift(caplog) -> None:  # type: ignore[no-untyped-def]
+    # the bathing carer must be carer 1 and the medication carer carer 2: a start that names
+    # the medication shift first fits only if it says that shift is the visit's carer 2
+    v = visit("both", "A", 2, 0, 0, 6, staff=2, skill="bathing", second_skill="medication")
+    shifts = [
+        shift("bath", "A", skills=frozenset({"bathing"})),
+        shift("med", "A", skills=frozenset({"medication"})),
+    ]
+    night = night_of([v], shifts)
+    plan = solve(night, grid_matrices(night), FAST)
+    start = routes_of(plan)
+    assert start == {"bath": ["both"], "med": ["both#2"]}
+    med_first = {"med": start["med"], "bath": start["bath"]}
+    with caplog.at_level("WARNING", logger="zorgroute.solver"):
+        warm = solve(night, grid_matrices(night), FAST, initial_routes=med_first)
+    assert "do not fit" not in caplog.text
+    assert warm.objective <= plan.objective
+    assert check_plan(night, grid_matrices(night), warm) == []
+    caplog.clear()
+    plain = {"med": ["both"], "bath": ["both"]}  # without "#2" the med shift would be carer 1
+    with caplog.at_level("WARNING", logger="zorgroute.solver"):
+        solve(night, grid_matrices(night), FAST, initial_routes=plain)
+    assert "do not fit" in caplog.text
+
+
+def test_soft_windows_start_from_a_plan_with_hard_windows() -> None:
+    # three clients due at the same hour, one nurse: lateness is unavoidable; the soft plan
+    # starts from the hard plan (two served on time, one left out) and is never worse
+    visits = [
+        visit("a", "A", 5, 0, 1, 1.25),
+        visit("b", "A", -5, 0, 1, 1.25),
+        visit("c", "A", 0, 5, 1, 1.5),
+        visit("d", "A", 1, 1, 0, 6),
+    ]
+    night = night_of(visits, [shift("s", "A")])
+    soft_options = replace(FAST, lateness_cost_per_s=1)
+    hard = solve(night, grid_matrices(night), replace(FAST, time_limit_s=FAST.time_limit_s / 2))
+    assert hard.unplanned
+    seen: list[tuple[float, int]] = []
+    soft = solve(
+        night, grid_matrices(night), soft_options, progress=lambda t, o: seen.append((t, o))
+    )
+    assert not soft.unplanned
+    assert soft.objective <= hard.objective
+    assert seen[0][1] >= hard.objective  # the first half searched with hard windows
+    assert [o for _, o in seen] == sorted((o for _, o in seen), reverse=True)
+    assert [t for t, _ in seen] == sorted(t for t, _ in seen)
+    assert check_plan(night, grid_matrices(night), soft, allow_late=True) == []

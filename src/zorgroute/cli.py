@@ -401,6 +401,12 @@ def _print_summary(night: Night, plan: Plan) -> None:
     )
     for code, count in sorted(info["unplanned_by_reason"].items()):
         print(f"  unplanned, {code}: {count}")
+    for wish, c in info["continuity"].items():
+        if c["wished"]:
+            print(
+                f"  {wish.replace('_', ' ')} kept: {c['kept']} of {c['planned']} planned visits "
+                f"that name one ({c['wished']} in all)"
+            )
     print(
         f"  {'provider':<24} {'visits':>6} {'planned':>7} {'by others':>9} "
         f"{'for others':>10} {'shifts':>6} {'km':>8}"

@@ -126,9 +126,35 @@ def summary(night: Night, plan: Plan) -> dict[str, Any]:
         "drive_min": round(plan.drive_s / 60, 2),
         "solver_runtime_s": round(plan.runtime_s, 2),
         "objective": plan.objective,
+        "continuity": continuity(night, plan),
         "per_provider": providers,
         "per_shift": shifts,
     }
+
+
+def continuity(night: Night, plan: Plan) -> dict[str, dict[str, int]]:
+    """How many visits kept their client's preferred nurse (shift) and provider.
+
+    Per wish: ``wished`` visits name one, ``planned`` of those are planned, ``kept`` of those
+    are served by the preferred shift (provider); for a double-staffed visit either carer
+    counts.
+    """
+    shifts: dict[str, set[str]] = {}
+    providers: dict[str, set[str]] = {}
+    for route in plan.routes:
+        for stop in route.stops:
+            shifts.setdefault(stop.visit_id, set()).add(route.shift_id)
+            providers.setdefault(stop.visit_id, set()).add(route.provider)
+    out: dict[str, dict[str, int]] = {}
+    for wish, served in (("preferred_nurse", shifts), ("preferred_provider", providers)):
+        wanted = [(v.visit_id, getattr(v, wish)) for v in night.visits if getattr(v, wish)]
+        planned = [(vid, want) for vid, want in wanted if vid in served]
+        out[wish] = {
+            "wished": len(wanted),
+            "planned": len(planned),
+            "kept": sum(want in served[vid] for vid, want in planned),
+        }
+    return out
 
 
 def plan_geojson(
