@@ -52,13 +52,23 @@ $(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed-dev
 	$(PY) -m pip install --quiet -e '.[dev,bench]'
 	touch $@
 
+# a few minutes: each part on short budgets; the solver part measures afresh every time
 bench: $(VENV)/.installed-bench
 	$(PY) benchmarks/bench_matrix.py --quick
 	$(PY) benchmarks/bench_plan.py --quick
+	$(PY) benchmarks/bench_scale.py --quick
+	rm -f build/bench/solver-quick.csv
+	$(PY) benchmarks/bench_solver.py --quick --budget 3 --csv build/bench/solver-quick.csv \
+		--solvers zorgroute,ortools-drop,pyvrp,vroom --out benchmarks/results/solver-quick.md
 
+# hours: the solver part resumes from benchmarks/results/solver_runs.csv when interrupted
 bench-full: $(VENV)/.installed-bench
 	$(PY) benchmarks/bench_matrix.py
 	$(PY) benchmarks/bench_plan.py
+	$(PY) benchmarks/bench_scale.py
+	$(PY) benchmarks/bench_solver.py --full --jobs 1 --notes benchmarks/results/solver-notes.md \
+		--out benchmarks/results/solver.md
+	$(PY) benchmarks/bench_hhc.py --notes benchmarks/results/hhc-notes.md
 
 data: $(VENV)/.installed-dev
 	$(PY) scripts/make_villages.py

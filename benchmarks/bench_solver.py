@@ -12,7 +12,9 @@ are recomputed from the coordinates; the gap is to the best-known solution.
 Solvers (``--solvers``, comma-separated):
 
 - ``zorgroute``: ``zorgroute.solver.solve`` with ``SolveOptions(objective="distance")``
-  and its defaults (parallel cheapest insertion, guided local search): what planners run.
+  and its defaults (path cheapest arc, then iterated local search with SISR ruin and
+  recreate): what planners run. The earlier defaults (parallel cheapest insertion, guided
+  local search) are ``zg-pci-gls``; their rows of 2026-11-25 were renamed so in the CSV.
 - ``zg-<fs>-<mh>``: the same solve path with another first-solution strategy
   (``pci`` parallel cheapest insertion, ``lci`` local cheapest insertion, ``pca`` path
   cheapest arc, ``sav`` savings, ``auto``) and metaheuristic (``gls`` guided local search,
@@ -96,6 +98,7 @@ MH = {
     "sa": "simulated_annealing",
     "ts": "tabu_search",
     "gd": "greedy_descent",
+    "ils": "iterated_local_search",
 }
 
 CSV_FIELDS = (
@@ -203,6 +206,7 @@ def _ils_parameters(
 
     ils = params.iterated_local_search_parameters
     rr = ils.ruin_recreate_parameters
+    del rr.ruin_strategies[:]  # zorgroute's own ILS may have set one
     strategy = rr.ruin_strategies.add()
     if ruin == "sisr":
         strategy.sisr.avg_num_removed_visits = removed
@@ -270,6 +274,54 @@ def _proto_ils_pca_r25(params: Any) -> str:
     return "ils"
 
 
+@_prototype("ils-r10")
+def _proto_ils_r10(params: Any) -> str:
+    """zorgroute's iterated local search (path cheapest arc) ruining ~10 visits, not ~15."""
+    _ils_parameters(params, removed=10, sequence=10)
+    return "ils"
+
+
+@_prototype("ils-mab")
+def _proto_ils_mab(params: Any) -> str:
+    """zorgroute's ILS with multi-armed-bandit ordering of the local search operators."""
+    _ils_parameters(params, removed=15, sequence=10)
+    params.use_multi_armed_bandit_concatenate_operators = True
+    return "ils"
+
+
+@_prototype("ils-gci")
+def _proto_ils_gci(params: Any) -> str:
+    """zorgroute's ILS recreating by global (parallel) cheapest insertion."""
+    from ortools.constraint_solver import routing_enums_pb2
+
+    _ils_parameters(params, removed=15, sequence=10)
+    recreate = params.iterated_local_search_parameters.ruin_recreate_parameters.recreate_strategy
+    recreate.heuristic = routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
+    return "ils"
+
+
+@_prototype("ils-mix")
+def _proto_ils_mix(params: Any) -> str:
+    """zorgroute's ILS with two ruins, one picked at random per step: SISR and a random walk."""
+    from ortools.constraint_solver import routing_ils_pb2
+
+    _ils_parameters(params, removed=15, sequence=10)
+    rr = params.iterated_local_search_parameters.ruin_recreate_parameters
+    rr.ruin_strategies.add().random_walk.num_removed_visits = 10
+    rr.ruin_composition_strategy = routing_ils_pb2.RuinCompositionStrategy.RUN_ONE_RANDOMLY
+    return "ils"
+
+
+@_prototype("ils-hot")
+def _proto_ils_hot(params: Any) -> str:
+    """zorgroute's ILS accepting worse reference plans more readily (temperature 1000 → 10)."""
+    _ils_parameters(params, removed=15, sequence=10)
+    sa = params.iterated_local_search_parameters.reference_solution_acceptance_strategy
+    sa.simulated_annealing.initial_temperature = 1000
+    sa.simulated_annealing.final_temperature = 10
+    return "ils"
+
+
 @contextmanager
 def patched_search(tweak: Callable[[Any], str]) -> Iterator[None]:
     """Run ``zorgroute.solver.solve`` with edited search parameters (a prototype).
@@ -288,8 +340,8 @@ def patched_search(tweak: Callable[[Any], str]) -> Iterator[None]:
     original_solve = pywrapcp.RoutingModel.SolveWithParameters
     method: list[str] = []
 
-    def parameters(options: Any) -> Any:
-        params = original_parameters(options)
+    def parameters(options: Any, **kw: Any) -> Any:
+        params = original_parameters(options, **kw)
         method.append(tweak(params))
         return params
 
