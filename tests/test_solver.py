@@ -302,3 +302,37 @@ def test_capacity_binds_and_is_checked() -> None:
     bad = replace(plan, routes=(all_in_one,))
     codes = {v.code for v in check_plan(night, grid_matrices(night), bad)}
     assert "capacity_exceeded" in codes
+
+
+def test_iterated_local_search_is_set_up_as_or_tools_runs_it() -> None:
+    # OR-Tools 9.15 runs ILS only with a ruin strategy and greedy descent as its improvement
+    # step (with guided local search there, GLS never hands back to the perturbation)
+    from ortools.constraint_solver import routing_enums_pb2
+
+    from zorgroute.solver import _parameters
+
+    params = _parameters(SolveOptions())
+    assert params.use_iterated_local_search
+    ruin = params.iterated_local_search_parameters.ruin_recreate_parameters
+    assert len(ruin.ruin_strategies) == 1 and ruin.ruin_strategies[0].HasField("sisr")
+    descent = routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT
+    assert params.local_search_metaheuristic == descent
+    warm = _parameters(SolveOptions(), warm=True)  # from a given plan: guided local search
+    assert not warm.use_iterated_local_search
+    gls = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
+    assert warm.local_search_metaheuristic == gls
+    plain = _parameters(SolveOptions(metaheuristic="guided_local_search"))
+    assert not plain.use_iterated_local_search
+
+
+def test_default_search_improves_on_its_first_plan() -> None:
+    night = random_night(3, 40, 4)
+    seen: list[int] = []
+    plan = solve(
+        night,
+        grid_matrices(night),
+        SolveOptions(time_limit_s=10, max_solutions=300),
+        progress=lambda _t, o: seen.append(o),
+    )
+    assert len(seen) > 2 and seen[-1] < seen[0]
+    assert check_plan(night, grid_matrices(night), plan) == []
