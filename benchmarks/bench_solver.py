@@ -322,6 +322,25 @@ def _proto_ils_hot(params: Any) -> str:
     return "ils"
 
 
+@_prototype("ils-nols")
+def _proto_ils_nols(params: Any) -> str:
+    """zorgroute's ILS as pure ruin and recreate (no local search after each recreate)."""
+    _ils_parameters(params, removed=15, sequence=10)
+    params.iterated_local_search_parameters.improve_perturbed_solution = False
+    return "ils"
+
+
+@_prototype("ils-nols-hot")
+def _proto_ils_nols_hot(params: Any) -> str:
+    """``ils-nols`` accepting worse reference plans more readily (temperature 1000 → 10)."""
+    _ils_parameters(params, removed=15, sequence=10)
+    ils = params.iterated_local_search_parameters
+    ils.improve_perturbed_solution = False
+    ils.reference_solution_acceptance_strategy.simulated_annealing.initial_temperature = 1000
+    ils.reference_solution_acceptance_strategy.simulated_annealing.final_temperature = 10
+    return "ils"
+
+
 @contextmanager
 def patched_search(tweak: Callable[[Any], str]) -> Iterator[None]:
     """Run ``zorgroute.solver.solve`` with edited search parameters (a prototype).
