@@ -60,6 +60,7 @@ bench: $(VENV)/.installed-bench
 	rm -f build/bench/solver-quick.csv
 	$(PY) benchmarks/bench_solver.py --quick --budget 3 --csv build/bench/solver-quick.csv \
 		--solvers zorgroute,ortools-drop,pyvrp,vroom --out benchmarks/results/solver-quick.md
+	$(PY) benchmarks/bench_region.py --quick --breaks both
 
 # hours: the solver part resumes from benchmarks/results/solver_runs.csv when interrupted
 bench-full: $(VENV)/.installed-bench
@@ -68,6 +69,7 @@ bench-full: $(VENV)/.installed-bench
 	$(PY) benchmarks/bench_scale.py
 	$(PY) benchmarks/bench_solver.py --full --jobs 1 --notes benchmarks/results/solver-notes.md \
 		--out benchmarks/results/solver.md
+	$(PY) benchmarks/bench_region.py --breaks both --jobs 1
 	$(PY) benchmarks/bench_hhc.py --notes benchmarks/results/hhc-notes.md
 
 data: $(VENV)/.installed-dev

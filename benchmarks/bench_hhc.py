@@ -12,18 +12,28 @@ instances' objective as the reference code computes it (``mankowska.score_plan``
 patient out is reported infeasible and not scored. The gap is to the best of 15 runs of the
 BRKGA of Kummer et al. (GECCO 2020), ``best_found_kummer_brkga_gecco2020.csv``.
 
-Strategies (``--strategies``, comma-separated):
+Strategies (``--strategies``, comma-separated; default ``zorgroute,scratch``):
 
-- ``soft``: one ``solve`` with soft windows for the whole budget (what the issue asks for);
-- ``warm``: ``solve`` with hard windows for half the budget, then the soft-window ``solve``
-  for the rest, started from the first plan's routes (``initial_routes``). The routes are
-  passed in an order that makes ``solve`` give each double visit's carer 1 to the shift that
-  had it (see :func:`carer_ordered_routes`); double visits that no order can place are left
-  for the solver to insert.
-- ``proto-warm``: a *prototype* of a change to ``solver.py``, measured here: ``warm`` with a
-  carer-aware start (:func:`carer_aware_start`: ``initial_routes`` may name a visit's second
-  carer as ``"<visit id>#2"``), so the whole first plan is the start and nothing is dropped.
-  It replaces ``zorgroute.solver._initial_assignment`` in this process for the call only.
+- ``zorgroute``: the plain call a planner makes with soft windows, ``solve(night, matrices,
+  SolveOptions(objective="distance", lateness_cost_per_s=1, time_limit_s=budget))``, solver
+  defaults throughout: with ``hard_first`` (the default) ``solve`` plans with hard windows
+  for half the budget, then searches with soft windows from that plan, each carer of a
+  double visit kept on its shift (a warm start continues with guided local search);
+- ``scratch``: the same with ``hard_first=False``: soft windows from scratch for the whole
+  budget, the baseline that shows what the hard start gains.
+
+The search strategies are the solver's choice (``zorgroute.solver.search_strategies``,
+which the report names). Rows run before 2026-11-26 01:29 (:data:`SEARCH_BY_NIGHT`) used
+path cheapest arc and iterated local search on every night; since then nights with double
+visits, as all of these, get parallel cheapest insertion and guided local search.
+
+Only these two are run. The report also accepts any other strategy name present in the CSV:
+``v0-soft``, ``v0-warm`` and ``v0-proto-warm`` are rows measured on 2026-11-25 with the
+defaults of then (parallel cheapest insertion, guided local search): one soft solve from
+scratch; half the budget hard, then soft from those routes ordered so each double visit's
+carer 1 comes first (where no order exists, double visits were left out of the start); the
+same with a prototype carer-aware start patched into the solver, which ``solve`` now does
+itself (``routes_of`` writes a second carer as ``"<visit id>#2"``).
 
 Budgets per size (``--budgets``, default ``10=2,25=5,50=10,75=20,100=30`` seconds): about
 11 minutes per strategy for all 50 instances on one core (``--jobs 1``, the default).
@@ -38,7 +48,6 @@ Run: ``.venv/bin/python benchmarks/bench_hhc.py`` (see ``--help``).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import csv
 import datetime as dt
 import fnmatch
@@ -51,25 +60,29 @@ import shlex
 import sys
 import time
 import traceback
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 import mankowska as mk
-from zorgroute import solver as zsolver
 from zorgroute.check import check_plan, summarize
 from zorgroute.model import Plan
-from zorgroute.solver import SolveOptions, routes_of, solve
+from zorgroute.solver import SolveOptions, search_strategies, solve
 
 RESULTS = Path(__file__).resolve().parent / "results"
 DEFAULT_CSV = RESULTS / "hhc_runs.csv"
 DEFAULT_OUT = RESULTS / "hhc.md"
 DEFAULT_BUDGETS = {10: 2.0, 25: 5.0, 50: 10.0, 75: 20.0, 100: 30.0}
-STRATEGIES = ("soft", "warm", "proto-warm")
+#: The strategies this script runs; others in the CSV (``v0-*``, see above) are history.
+STRATEGIES = ("zorgroute", "scratch")
+DEFAULT_STRATEGIES = "zorgroute,scratch"
+#: When ``solver.search_strategies`` began to choose by the night: rows before it ran with
+#: path cheapest arc and iterated local search on every night.
+SEARCH_BY_NIGHT = "2026-11-26T01:29"
 
 CSV_FIELDS = [
     "instance",
@@ -96,8 +109,8 @@ CSV_FIELDS = [
     "latest_return",
     "depot_end",
     "routes_after_depot_end",
-    "warm_dropped",
-    "warm_fitted",
+    "warm_dropped",  # v0-warm only: double visits left out of the start
+    "warm_fitted",  # 1 if the hard-window plan was accepted as the soft search's start
     "objective",
     "wall_s",
     "first_solution_s",
@@ -120,106 +133,6 @@ class Task:
     seed: int
 
 
-def carer_ordered_routes(plan: Plan) -> tuple[dict[str, list[str]], int]:
-    """The plan's routes for ``initial_routes``, ordered so each double visit keeps its carers.
-
-    ``solve`` gives a visit's first occurrence (in the mapping's order) its carer-1 node. So
-    a shift serving some double visit as carer 1 must come before the shift serving it as
-    carer 2: a topological order of the shifts. A double visit whose edge would close a
-    cycle cannot be placed by any order; it is dropped from both routes (the solver then
-    inserts it). Returns the routes and the number of double visits dropped.
-    """
-    routes = routes_of(plan)
-    carers: dict[str, dict[int, str]] = {}
-    for route in plan.routes:
-        for stop in route.stops:
-            carers.setdefault(stop.visit_id, {})[stop.carer] = route.shift_id
-    after: dict[str, set[str]] = {shift: set() for shift in routes}
-
-    def reaches(a: str, b: str) -> bool:
-        seen, todo = {a}, [a]
-        while todo:
-            here = todo.pop()
-            if here == b:
-                return True
-            for nxt in after[here] - seen:
-                seen.add(nxt)
-                todo.append(nxt)
-        return False
-
-    dropped: set[str] = set()
-    for visit, by in carers.items():
-        if len(by) < 2:
-            continue
-        first, second = by[1], by[2]
-        if reaches(second, first):
-            dropped.add(visit)
-        else:
-            after[first].add(second)
-    indegree = {shift: 0 for shift in after}
-    for nexts in after.values():
-        for shift in nexts:
-            indegree[shift] += 1
-    ready = [shift for shift in routes if indegree[shift] == 0]
-    order: list[str] = []
-    while ready:
-        shift = ready.pop(0)
-        order.append(shift)
-        for nxt in sorted(after[shift]):
-            indegree[nxt] -= 1
-            if indegree[nxt] == 0:
-                ready.append(nxt)
-    ordered = {s: [v for v in routes[s] if v not in dropped] for s in order}
-    return ordered, len(dropped)
-
-
-def carer_routes(plan: Plan) -> dict[str, list[str]]:
-    """The plan's routes with each second carer's stop named ``"<visit id>#2"``."""
-    return {
-        r.shift_id: [s.visit_id if s.carer == 1 else f"{s.visit_id}#2" for s in r.stops]
-        for r in plan.routes
-    }
-
-
-@contextlib.contextmanager
-def carer_aware_start() -> Iterator[None]:
-    """Let ``solve``'s ``initial_routes`` say which carer a stop is (``"p7#2"``), for a while.
-
-    The prototype of the proposed change to ``zorgroute.solver._initial_assignment``: the
-    shipped one gives a double visit's first occurrence the carer-1 node, whichever carer
-    that shift had, so a start whose carers are not in shift order does not fit.
-    """
-    original = zsolver._initial_assignment
-
-    def assignment(night: Any, model: Any, initial_routes: Mapping[str, Sequence[str]]) -> Any:
-        index_of_visit = {v.visit_id: i for i, v in enumerate(night.visits)}
-        shift_index = {s.shift_id: k for k, s in enumerate(night.shifts)}
-        routes: list[list[int]] = [[] for _ in night.shifts]
-        for shift_id, names in initial_routes.items():
-            k = shift_index.get(shift_id)
-            if k is None:
-                continue
-            for name in names:
-                visit, _, carer = name.partition("#")
-                i = index_of_visit.get(visit)
-                if i is None or i not in model.node_of_visit:
-                    continue
-                nodes = model.node_of_visit[i]
-                c = int(carer or 1)
-                if c <= len(nodes):
-                    routes[k].append(model.manager.NodeToIndex(nodes[c - 1]))
-        start = model.routing.ReadAssignmentFromRoutes(routes, True)
-        if start is None:
-            zsolver.log.warning("the initial routes do not fit this night; solving from scratch")
-        return start
-
-    zsolver._initial_assignment = assignment
-    try:
-        yield
-    finally:
-        zsolver._initial_assignment = original
-
-
 class _Capture(logging.Handler):
     """Collects the solver's log messages (it logs when initial routes do not fit)."""
 
@@ -235,6 +148,8 @@ def run_strategy(
     night: Any, matrices: Any, strategy: str, budget_s: float, seed: int
 ) -> tuple[Plan, dict[str, Any]]:
     """Solve with ``strategy``; the plan and what to record besides it."""
+    if strategy not in STRATEGIES:
+        raise ValueError(f"unknown strategy {strategy!r}")
     t0 = time.perf_counter()
     first: list[float] = []
     extra: dict[str, Any] = {}
@@ -243,44 +158,25 @@ def run_strategy(
         if not first:
             first.append(time.perf_counter() - t0)
 
-    soft = SolveOptions(
+    options = SolveOptions(
         objective="distance", lateness_cost_per_s=1, time_limit_s=budget_s, seed=seed
     )
-    if strategy == "soft":
-        plan = solve(night, matrices, soft, progress=progress)
-    elif strategy in ("warm", "proto-warm"):
-        hard = solve(
-            night,
-            matrices,
-            SolveOptions(objective="distance", time_limit_s=budget_s / 2, seed=seed),
-            progress=progress,
-        )
-        if strategy == "warm":
-            initial, dropped = carer_ordered_routes(hard)
-            patch: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
-        else:
-            initial, dropped = carer_routes(hard), 0
-            patch = carer_aware_start()
-        capture = _Capture()
-        logger = logging.getLogger("zorgroute.solver")
-        logger.addHandler(capture)
-        try:
-            with patch:
-                rest = max(0.1, budget_s - (time.perf_counter() - t0))
-                plan = solve(
-                    night,
-                    matrices,
-                    SolveOptions(
-                        objective="distance", lateness_cost_per_s=1, time_limit_s=rest, seed=seed
-                    ),
-                    initial_routes=initial,
-                )
-        finally:
-            logger.removeHandler(capture)
-        fitted = not any("do not fit" in m for m in capture.messages)
-        extra.update(warm_dropped=dropped, warm_fitted=int(fitted))
-    else:
-        raise ValueError(f"unknown strategy {strategy!r}")
+    callback: Any = progress
+    if strategy == "scratch":
+        options = replace(options, hard_first=False)
+        # OR-Tools 9.15 aborts the process ("variable Cost(..) is not bound") when the
+        # progress callback reads the cost during iterated local search with soft windows,
+        # so this strategy records no time to its first solution
+        callback = None
+    capture = _Capture()
+    logger = logging.getLogger("zorgroute.solver")
+    logger.addHandler(capture)
+    try:
+        plan = solve(night, matrices, options, progress=callback)
+    finally:
+        logger.removeHandler(capture)
+    if strategy == "zorgroute":  # did the soft search start from the hard-window plan?
+        extra["warm_fitted"] = int(not any("do not fit" in m for m in capture.messages))
     extra["wall_s"] = round(time.perf_counter() - t0, 3)
     extra["first_solution_s"] = round(first[0], 3) if first else ""
     return plan, extra
@@ -586,26 +482,93 @@ def depot_note(rows: Sequence[Mapping[str, str]], strategies: Sequence[str]) -> 
     return "; ".join(parts) + "."
 
 
-def warm_note(rows: Sequence[Mapping[str, str]]) -> str:
-    out = []
-    for strategy in ("warm", "proto-warm"):
-        warm = [r for r in rows if r["strategy"] == strategy and r["warm_fitted"] != ""]
-        if not warm:
-            continue
-        fitted = sum(int(r["warm_fitted"]) for r in warm)
-        dropped = [int(r["warm_dropped"]) for r in warm]
-        text = (
-            f"`{strategy}`: the hard-window plan was accepted as the start in {fitted} of "
-            f"{len(warm)} runs"
+def search_note(rows: Sequence[Mapping[str, str]], strategies: Sequence[str]) -> str:
+    """The search strategies the solver chooses for these nights, and those of older rows."""
+    night, _ = mk.to_night(mk.read_instance(mk.instance_paths()[0]))
+    first, metaheuristic = search_strategies(night, SolveOptions(lateness_cost_per_s=1))
+    names = {
+        "path_cheapest_arc": "path cheapest arc",
+        "parallel_cheapest_insertion": "parallel cheapest insertion",
+        "iterated_local_search": "iterated local search (ruin and recreate, greedy descent)",
+        "guided_local_search": "guided local search",
+    }
+    text = (
+        "Search strategies (`solver.search_strategies`, chosen by the night): for these "
+        f"nights, which have double visits, first solution {names.get(first, first)}, then "
+        f"{names.get(metaheuristic, metaheuristic)}."
+    )
+    old = [
+        s
+        for s in strategies
+        if s in STRATEGIES and any(r["strategy"] == s and r["date"] < SEARCH_BY_NIGHT for r in rows)
+    ]
+    if old:
+        text += (
+            f" **The {', '.join(f'`{s}`' for s in old)} rows of this report are older "
+            f"(before {SEARCH_BY_NIGHT.replace('T', ' ')}) and ran with path cheapest arc, "
+            "then iterated local search (ruin and recreate, greedy descent), on every night**: "
+            "they measure that search, not the one now chosen."
         )
-        if strategy == "warm":
+    return text
+
+
+def start_note(rows: Sequence[Mapping[str, str]], strategies: Sequence[str]) -> str:
+    """How often ``zorgroute``'s soft search could start from its hard-window plan."""
+    if "zorgroute" not in strategies:
+        return ""
+    runs = [r for r in rows if r["strategy"] == "zorgroute" and r["warm_fitted"] != ""]
+    if not runs:
+        return ""
+    fitted = sum(int(r["warm_fitted"]) for r in runs)
+    return (
+        f" `zorgroute`: the hard-window plan was accepted as the soft search's start in "
+        f"{fitted} of {len(runs)} runs."
+    )
+
+
+def history_note(rows: Sequence[Mapping[str, str]], strategies: Sequence[str]) -> str:
+    """What the requested ``v0-*`` rows (history, not run by this script) were."""
+    old = [s for s in strategies if s not in STRATEGIES]
+    if not old:
+        return ""
+    what = {
+        "v0-soft": "one soft-window solve from scratch for the whole budget (as `scratch`)",
+        "v0-warm": "half the budget with hard windows, then the soft solve from those routes "
+        "(`initial_routes`, plain visit ids, in an order that gives each double visit's "
+        "carer 1 back to its shift; where the carers' shifts formed a cycle no order exists "
+        "and double visits were left out of the start)",
+        "v0-proto-warm": "half the budget with hard windows, then the soft solve started "
+        "from the whole hard-window plan through a prototype carer-aware start patched into "
+        "the solver in the benchmark's process: what `solve` now does itself with "
+        "`hard_first`, then with the old search strategies",
+    }
+    parts = []
+    for s in old:
+        mine = [r for r in rows if r["strategy"] == s]
+        dates = sorted({r["date"][:10] for r in mine if r["date"]})
+        text = f"`{s}` ({', '.join(dates) or 'undated'}): {what.get(s, 'earlier rows of the CSV')}"
+        dropped = [int(r["warm_dropped"]) for r in mine if r["warm_dropped"] not in ("", "0")]
+        if s == "v0-warm" and dropped:
             text += (
-                f"; {sum(1 for d in dropped if d)} runs had to leave double visits out of it "
-                f"(their carers' shifts in a cycle; {sum(dropped)} visits in all), which the "
-                "soft solve then inserted again"
+                f"; {len(dropped)} of {len(mine)} runs left double visits out of the start "
+                f"({sum(dropped)} in all), which the soft search then inserted again"
             )
-        out.append(text + ".")
-    return " ".join(out)
+        parts.append(text)
+    return (
+        " Rows `v0-…` are history, kept in the CSV and not run again: measured with the "
+        "solver defaults of then (first solution parallel cheapest insertion, guided local "
+        "search), the same budgets and seed, on the same machine while other work shared "
+        "its 2 cores (load 2–3.5). " + "; ".join(parts) + "."
+    )
+
+
+def run_dates(rows: Sequence[Mapping[str, str]], strategies: Sequence[str]) -> str:
+    """When each strategy's rows were measured, e.g. "`zorgroute` 2026-11-26"."""
+    out = []
+    for s in strategies:
+        dates = sorted({r["date"][:10] for r in rows if r["strategy"] == s and r["date"]})
+        out.append(f"`{s}` {' to '.join(dict.fromkeys([dates[0], dates[-1]])) if dates else '–'}")
+    return ", ".join(out)
 
 
 def write_report(
@@ -616,15 +579,25 @@ def write_report(
     command: str,
     load: tuple[float, float, float],
     notes: str = "",
+    jobs: int = 1,
+    run_loads: Sequence[float] = (),
 ) -> str:
+    load_text = (
+        f"; 1-minute load average during this run's solves {min(run_loads):.1f}–"
+        f"{max(run_loads):.1f}, other work sharing the cores"
+        if run_loads
+        else ""
+    )
     budget_text = ", ".join(f"{b:g} s for {n}" for n, b in sorted(budgets.items()))
     parts = [
         "# Mankowska et al. (2014) home-care instances: zorgroute against the BRKGA",
         "",
-        f"{dt.date.today().isoformat()} · {_cpu()}, {os.cpu_count()} cores, one solve at a "
-        f"time on one core (load average when the report was written {load[0]:.2f} / "
-        f"{load[1]:.2f} / {load[2]:.2f}; during the runs other work shared the 2 cores, "
-        f"load 2–3.5) · Python {platform.python_version()} · {_versions()}",
+        f"{dt.date.today().isoformat()} · {_cpu()}, {os.cpu_count()} cores, "
+        f"{'one solve at a time on one core' if jobs <= 1 else f'{jobs} solves at a time'} "
+        f"(load average when the report was written {load[0]:.2f} / {load[1]:.2f} / "
+        f"{load[2]:.2f}{load_text}) · Python {platform.python_version()} · {_versions()}",
+        "",
+        "Runs: " + run_dates(rows, strategies) + ".",
         "",
         f"Command: `{command}`",
         "",
@@ -648,16 +621,18 @@ def write_report(
         "after 600 (E1: last service ends at 696.9); the shifts are left open "
         "(`mankowska.open_horizon`). " + depot_note(rows, strategies),
         '- **Solve**: `zorgroute.solver.solve` with `SolveOptions(objective="distance", '
-        "lateness_cost_per_s=1)` (soft windows: each carer's late start costs 1 per hundredth, "
-        "as a hundredth of distance does: the solver minimises distance + total tardiness; "
-        "max tardiness is not in its objective), default strategies (parallel cheapest "
-        "insertion, guided local search). Three ways to use it: `soft`, one soft-window solve "
-        "for the whole budget; `warm`, half the budget with hard windows, then the soft solve "
-        "started from those routes (`initial_routes`, in an order that keeps each double "
-        "visit's carers); `proto-warm`, the same with a *prototype* carer-aware start "
-        "(`bench_hhc.carer_aware_start`, patched into the solver in the benchmark's process "
-        "only; it is the change to `solver.py` proposed below, not shipped zorgroute). "
-        + warm_note(rows),
+        "lateness_cost_per_s=1, time_limit_s=<budget>)` (soft windows: each carer's late "
+        "start costs 1 per hundredth, as a hundredth of distance does: the solver minimises "
+        "distance + total tardiness; max tardiness is not in its objective), everything else "
+        "the solver's defaults. " + search_note(rows, strategies) + " `zorgroute` is that call as "
+        "it is: with `hard_first` (the default) `solve` plans with hard windows for half the "
+        "budget (visits that do not fit left out at their penalty), then searches with soft "
+        "windows for the rest, started from that plan (`routes_of`, each double visit's "
+        'second carer as `"<visit id>#2"`, so both carers keep their shifts); a warm start '
+        "continues with guided local search. `scratch` is the same call with "
+        "`hard_first=False`: soft windows from scratch for the whole budget."
+        + start_note(rows, strategies)
+        + history_note(rows, strategies),
         "- **Check**: every plan through `zorgroute.check.check_plan(allow_late=True)` (the "
         "default 1-unit tolerance); a plan with a violation or an unplanned patient is "
         "infeasible, not scored.",
@@ -760,7 +735,10 @@ def main(argv: list[str] | None = None) -> int:
         help="seconds per solve by patients, e.g. 10=2,25=5,50=10,75=20,100=30",
     )
     parser.add_argument(
-        "--strategies", default="soft", help=f"comma-separated: {', '.join(STRATEGIES)}"
+        "--strategies",
+        default=DEFAULT_STRATEGIES,
+        help=f"comma-separated; run: {', '.join(STRATEGIES)}; any other strategy in the CSV "
+        "(v0-soft, v0-warm, v0-proto-warm) goes into the report from its rows",
     )
     parser.add_argument("--jobs", type=int, default=1, help="solves at a time (one core each)")
     parser.add_argument("--seed", type=int, default=0)
@@ -777,9 +755,14 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(f"needs the shared data at {mk.DATA_DIR}\n")
         return 2
     strategies = [s.strip() for s in args.strategies.split(",") if s.strip()]
+    existing = read_rows(args.csv)
+    recorded = {r["strategy"] for r in existing}
     for s in strategies:
-        if s not in STRATEGIES:
-            parser.error(f"unknown strategy {s!r}")
+        if s not in STRATEGIES and s not in recorded:
+            parser.error(
+                f"unknown strategy {s!r}: run {', '.join(STRATEGIES)}, "
+                f"or report one in {args.csv} ({', '.join(sorted(recorded)) or 'none'})"
+            )
     paths = resolve_instances(args.instances)
     command = "python benchmarks/bench_hhc.py " + " ".join(
         shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:])
@@ -792,12 +775,13 @@ def main(argv: list[str] | None = None) -> int:
 
     done = {
         _key(r["instance"], r["strategy"], float(r["budget_s"]), int(r["seed"]))
-        for r in read_rows(args.csv)
+        for r in existing
         if not r["problems"].startswith("error:")
     }
     tasks = [
         Task(p, s, budget_of(p), args.seed)
         for s in strategies
+        if s in STRATEGIES
         for p in paths
         if _key(p.stem, s, budget_of(p), args.seed) not in done
     ]
@@ -806,13 +790,16 @@ def main(argv: list[str] | None = None) -> int:
     total = len(tasks)
     print(f"{total} solves to run ({len(done)} rows already in {args.csv})", flush=True)
 
+    run_loads: list[float] = []
+
     def report(row: Mapping[str, Any], n: int) -> None:
         append_row(args.csv, row)
+        run_loads.append(os.getloadavg()[0])
         gap = row.get("gap_pct")
         gap_text = f"{float(gap):7.1f} %" if gap not in ("", None) else "    -    "
         status = "ok" if row.get("feasible") == 1 else f"INFEASIBLE {row.get('problems', '')}"
         print(
-            f"[{n}/{total}] {row['label']:4s} {row['strategy']:5s} {row['budget_s']:>4g} s "
+            f"[{n}/{total}] {row['label']:4s} {row['strategy']:9s} {row['budget_s']:>4g} s "
             f"cost {row.get('cost', '-')!s:>9} ref {row.get('ref_cost', '-')!s:>9} gap {gap_text} "
             f"wall {row.get('wall_s', '')} {status}",
             flush=True,
@@ -834,7 +821,22 @@ def main(argv: list[str] | None = None) -> int:
         if key in wanted:
             latest[key] = r
     notes = args.notes.read_text(encoding="utf-8") if args.notes else ""
-    write_report(args.out, list(latest.values()), strategies, args.budgets, command, load, notes)
+    rows = list(latest.values())
+    for s in strategies:
+        have = sum(1 for r in rows if r["strategy"] == s)
+        if have < len(paths):
+            print(f"warning: {s}: {have} of {len(paths)} instances in {args.csv}", flush=True)
+    write_report(
+        args.out,
+        rows,
+        strategies,
+        args.budgets,
+        command,
+        load,
+        notes,
+        jobs=args.jobs,
+        run_loads=run_loads,
+    )
     print(f"wrote {args.out}")
     return 0
 

@@ -359,8 +359,8 @@ def patched_search(tweak: Callable[[Any], str]) -> Iterator[None]:
     original_solve = pywrapcp.RoutingModel.SolveWithParameters
     method: list[str] = []
 
-    def parameters(options: Any, **kw: Any) -> Any:
-        params = original_parameters(options, **kw)
+    def parameters(options: Any, *args: Any, **kw: Any) -> Any:
+        params = original_parameters(options, *args, **kw)
         method.append(tweak(params))
         return params
 

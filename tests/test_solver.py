@@ -311,18 +311,35 @@ def test_iterated_local_search_is_set_up_as_or_tools_runs_it() -> None:
 
     from zorgroute.solver import _parameters
 
-    params = _parameters(SolveOptions())
+    night = random_night(1, 10, 2)
+    params = _parameters(SolveOptions(), night)
     assert params.use_iterated_local_search
     ruin = params.iterated_local_search_parameters.ruin_recreate_parameters
     assert len(ruin.ruin_strategies) == 1 and ruin.ruin_strategies[0].HasField("sisr")
     descent = routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT
     assert params.local_search_metaheuristic == descent
-    warm = _parameters(SolveOptions(), warm=True)  # from a given plan: guided local search
+    warm = _parameters(SolveOptions(), night, warm=True)  # from a given plan: guided local search
     assert not warm.use_iterated_local_search
     gls = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
     assert warm.local_search_metaheuristic == gls
-    plain = _parameters(SolveOptions(metaheuristic="guided_local_search"))
+    plain = _parameters(SolveOptions(metaheuristic="guided_local_search"), night)
     assert not plain.use_iterated_local_search
+
+
+def test_nights_with_linked_visits_are_searched_by_guided_local_search() -> None:
+    from zorgroute.solver import search_strategies
+
+    night = random_night(1, 10, 2)
+    plain = ("parallel_cheapest_insertion", "iterated_local_search")
+    assert search_strategies(night, SolveOptions()) == plain
+    pair = replace(night.visits[0], staff=2)
+    follow = replace(night.visits[1], after=night.visits[0].visit_id)
+    for v, i in ((pair, 0), (follow, 1)):
+        linked = replace(night, visits=(*night.visits[:i], v, *night.visits[i + 1 :]))
+        chosen = ("parallel_cheapest_insertion", "guided_local_search")
+        assert search_strategies(linked, SolveOptions()) == chosen
+        asked = SolveOptions(metaheuristic="iterated_local_search")
+        assert search_strategies(linked, asked) == plain  # what the caller names wins
 
 
 def test_default_search_improves_on_its_first_plan() -> None:

@@ -100,6 +100,7 @@ class SolveOptions:
         Minimise drive ``"time"`` (seconds) or ``"distance"`` (metres).
     first_solution, metaheuristic
         OR-Tools strategies (keys of :data:`FIRST_SOLUTION` and :data:`METAHEURISTIC`).
+        ``None`` (the default): chosen by the night, see :func:`search_strategies`.
     log_search
         Let OR-Tools log its search.
     handover_cost_s
@@ -116,7 +117,8 @@ class SolveOptions:
         With soft windows and no ``initial_routes``: plan with hard windows for half the
         budget, then search with soft windows from that plan. A search that may be late
         from the start settles for late plans it cannot leave (on the Mankowska home-care
-        benchmark the mean gap to the best known falls from ~100 % to ~5 %).
+        benchmark the mean gap to the best known falls several times over,
+        ``benchmarks/results/hhc.md``).
     """
 
     pooled: bool = True
@@ -124,8 +126,8 @@ class SolveOptions:
     seed: int = 0
     max_solutions: int | None = None
     objective: Objective = "time"
-    first_solution: str = "path_cheapest_arc"
-    metaheuristic: str = "iterated_local_search"
+    first_solution: str | None = None
+    metaheuristic: str | None = None
     log_search: bool = False
     handover_cost_s: int = 0
     handover_cap: Mapping[str, int] | None = None
@@ -517,10 +519,29 @@ def _penalty(visit: Visit, options: SolveOptions, mandatory_penalty: int) -> int
     return max(1, min(int(weight), mandatory_penalty - 1))
 
 
-def _parameters(options: SolveOptions, *, warm: bool = False) -> Any:
+def search_strategies(night: Night, options: SolveOptions) -> tuple[str, str]:
+    """The first-solution strategy and metaheuristic a solve uses.
+
+    Unless ``options`` name them: a first plan by parallel cheapest insertion (it places
+    every visit it can at once: a complete plan within a second on a 300-visit region
+    night, where path cheapest arc needed 10–20 s to stop leaving visits out), then
+    iterated local search, except on nights with linked visits (two carers, or a follow-up
+    after another visit), which get guided local search. Ruin and recreate inserts visits
+    one node at a time and places linked nodes poorly: on the Mankowska home-care instances
+    (double services) it was far worse, on Solomon VRPTW and region nights better
+    (``benchmarks/results/solver.md``, ``region.md``, ``hhc.md``).
+    """
+    linked = any(v.staff > 1 or v.after is not None for v in night.visits)
+    metaheuristic = options.metaheuristic or (
+        "guided_local_search" if linked else "iterated_local_search"
+    )
+    return options.first_solution or "parallel_cheapest_insertion", metaheuristic
+
+
+def _parameters(options: SolveOptions, night: Night, *, warm: bool = False) -> Any:
+    first, metaheuristic = search_strategies(night, options)
     params = pywrapcp.DefaultRoutingSearchParameters()
-    params.first_solution_strategy = FIRST_SOLUTION[options.first_solution]
-    metaheuristic = options.metaheuristic
+    params.first_solution_strategy = FIRST_SOLUTION[first]
     if metaheuristic == "iterated_local_search" and warm:
         metaheuristic = "guided_local_search"
     params.local_search_metaheuristic = METAHEURISTIC[metaheuristic]
@@ -597,7 +618,12 @@ def solve(
             best = [np.inf]
 
             def on_solution() -> None:
-                value = routing.CostVar().Value()
+                cost = routing.CostVar()
+                # iterated local search with soft windows calls back with the cost not yet
+                # fixed; Value() would abort the process (a CHECK in OR-Tools)
+                if not cost.Bound():
+                    return
+                value = cost.Value()
                 if value < best[0]:
                     best[0] = value
                     progress(time.perf_counter() - t0, int(value))
@@ -607,10 +633,10 @@ def solve(
         if initial_routes:
             start = _initial_assignment(night, model, initial_routes)
             if start is not None:
-                warm = _parameters(options, warm=True)
+                warm = _parameters(options, night, warm=True)
                 solution = routing.SolveFromAssignmentWithParameters(start, warm)
         if solution is None:
-            params = _parameters(options)
+            params = _parameters(options, night)
             if params.use_iterated_local_search:
                 solution = routing.SolveWithIteratedLocalSearch(params)
             else:
