@@ -161,18 +161,13 @@ def run_strategy(
     options = SolveOptions(
         objective="distance", lateness_cost_per_s=1, time_limit_s=budget_s, seed=seed
     )
-    callback: Any = progress
     if strategy == "scratch":
         options = replace(options, hard_first=False)
-        # OR-Tools 9.15 aborts the process ("variable Cost(..) is not bound") when the
-        # progress callback reads the cost during iterated local search with soft windows,
-        # so this strategy records no time to its first solution
-        callback = None
     capture = _Capture()
     logger = logging.getLogger("zorgroute.solver")
     logger.addHandler(capture)
     try:
-        plan = solve(night, matrices, options, progress=callback)
+        plan = solve(night, matrices, options, progress=progress)
     finally:
         logger.removeHandler(capture)
     if strategy == "zorgroute":  # did the soft search start from the hard-window plan?
