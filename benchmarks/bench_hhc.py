@@ -48,7 +48,6 @@ Run: ``.venv/bin/python benchmarks/bench_hhc.py`` (see ``--help``).
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
 import fnmatch
 import importlib.metadata
@@ -68,7 +67,9 @@ from typing import Any
 
 import numpy as np
 
+import benchlib
 import mankowska as mk
+from benchlib import read_rows
 from zorgroute.check import check_plan, summarize
 from zorgroute.model import Plan
 from zorgroute.solver import SolveOptions, search_strategies, solve
@@ -248,25 +249,12 @@ def run_task(task: Task) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------
 
 
-def read_rows(path: Path) -> list[dict[str, str]]:
-    if not path.is_file():
-        return []
-    with path.open(newline="") as f:
-        return list(csv.DictReader(f))
-
-
 def _key(instance: str, strategy: str, budget: float, seed: int) -> tuple[str, str, float, int]:
     return (instance, strategy, float(budget), int(seed))
 
 
 def append_row(path: Path, row: Mapping[str, Any]) -> None:
-    new = not path.is_file()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=CSV_FIELDS)
-        if new:
-            writer.writeheader()
-        writer.writerow({k: row.get(k, "") for k in CSV_FIELDS})
+    benchlib.append_row(path, row, CSV_FIELDS)
 
 
 # --------------------------------------------------------------------------------------------

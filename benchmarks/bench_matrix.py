@@ -39,10 +39,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import gc
-import importlib.metadata
 import itertools
-import os
-import platform
 import shlex
 import sys
 import time
@@ -58,6 +55,7 @@ import networkx as nx
 import numpy as np
 from numpy.typing import NDArray
 
+import benchlib
 from zorgroute import graph
 from zorgroute.exceptions import GraphWarning, SnapWarning
 from zorgroute.matrix import ACCESS_SPEED_KPH, Snap, TravelMatrix, snap_to_roads, travel_matrix
@@ -550,36 +548,11 @@ def probe_tree_speed(
 
 
 def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    ram = "unknown RAM"
-    try:
-        with open("/proc/meminfo", encoding="utf-8") as f:
-            for line in f:
-                if line.startswith("MemTotal:"):
-                    ram = f"{int(line.split()[1]) / 2**20:.1f} GiB RAM"
-                    break
-    except OSError:
-        pass
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return f"{cpu}, {os.cpu_count()} logical cores ({usable} usable), {ram}, {platform.system()}"
+    return benchlib.machine()
 
 
 def versions() -> str:
-    found = []
-    for name in PACKAGES:
-        try:
-            found.append(f"{name} {importlib.metadata.version(name)}")
-        except importlib.metadata.PackageNotFoundError:
-            found.append(f"{name} (not installed)")
-    return f"Python {platform.python_version()}; " + ", ".join(found)
+    return benchlib.versions(PACKAGES)
 
 
 def runs_text(values: list[float]) -> str:

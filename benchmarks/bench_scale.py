@@ -32,10 +32,8 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import importlib.metadata
 import json
 import os
-import platform
 import resource
 import shlex
 import subprocess
@@ -44,6 +42,8 @@ import time
 import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+import benchlib
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -399,30 +399,11 @@ def target_line(rows: list[Row]) -> str:
 
 
 def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    ram = "unknown RAM"
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            cpu = next(
-                (ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")), cpu
-            )
-        with open("/proc/meminfo", encoding="utf-8") as f:
-            kib = next((int(ln.split()[1]) for ln in f if ln.startswith("MemTotal:")), 0)
-            ram = f"{kib / 2**20:.1f} GiB RAM" if kib else ram
-    except OSError:
-        pass
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return f"{cpu}, {os.cpu_count()} logical cores ({usable} usable), {ram}, {platform.system()}"
+    return benchlib.machine()
 
 
 def versions() -> str:
-    found = []
-    for name in PACKAGES:
-        try:
-            found.append(f"{name} {importlib.metadata.version(name)}")
-        except importlib.metadata.PackageNotFoundError:
-            found.append(f"{name} (not installed)")
-    return f"Python {platform.python_version()}; " + ", ".join(found)
+    return benchlib.versions(PACKAGES)
 
 
 def load() -> str:

@@ -42,7 +42,6 @@ Run: ``.venv/bin/python benchmarks/bench_solver.py --quick`` (see ``--help``).
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
 import fnmatch
 import importlib.metadata
@@ -53,7 +52,7 @@ import shlex
 import sys
 import time
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -62,7 +61,9 @@ from typing import Any
 
 import numpy as np
 
+import benchlib
 import solomon as adapter
+from benchlib import read_rows
 from zorgroute.model import Matrices, Night, Plan
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -642,25 +643,12 @@ def run_task(task: Task) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------
 
 
-def read_rows(path: Path) -> list[dict[str, str]]:
-    if not path.is_file():
-        return []
-    with path.open(newline="") as f:
-        return list(csv.DictReader(f))
-
-
 def _key(instance: str, solver: str, budget: float, seed: int) -> tuple[str, str, float, int]:
     return (instance, solver, float(budget), int(seed))
 
 
-def append_row(path: Path, row: dict[str, Any]) -> None:
-    new = not path.is_file()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=CSV_FIELDS)
-        if new:
-            writer.writeheader()
-        writer.writerow({k: row.get(k, "") for k in CSV_FIELDS})
+def append_row(path: Path, row: Mapping[str, Any]) -> None:
+    benchlib.append_row(path, row, CSV_FIELDS)
 
 
 def _num(x: str) -> float | None:
