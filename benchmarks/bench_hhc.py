@@ -60,7 +60,6 @@ import sys
 import time
 import traceback
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -788,14 +787,7 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
 
-    if args.jobs <= 1:
-        for n, task in enumerate(tasks, 1):
-            report(run_task(task), n)
-    else:
-        with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-            futures = [pool.submit(run_task, t) for t in tasks]
-            for n, fut in enumerate(as_completed(futures), 1):
-                report(fut.result(), n)
+    benchlib.run_all(tasks, run_task, report, jobs=args.jobs)
 
     wanted = {_key(p.stem, s, budget_of(p), args.seed) for p in paths for s in strategies}
     latest: dict[tuple[str, str, float, int], dict[str, str]] = {}

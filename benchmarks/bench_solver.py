@@ -53,7 +53,6 @@ import sys
 import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -981,14 +980,7 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
 
-    if args.jobs <= 1:
-        for n, task in enumerate(tasks, 1):
-            report(run_task(task), n)
-    else:
-        with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-            futures = [pool.submit(run_task, t) for t in tasks]
-            for n, fut in enumerate(as_completed(futures), 1):
-                report(fut.result(), n)
+    benchlib.run_all(tasks, run_task, report, jobs=args.jobs)
 
     latest: dict[tuple[str, str, float, int], dict[str, str]] = {}
     for r in read_rows(args.csv):  # the last row of a key wins (a rerun after an error)

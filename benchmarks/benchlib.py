@@ -6,9 +6,13 @@ import csv
 import importlib.metadata
 import os
 import platform
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 def read_rows(path: Path) -> list[dict[str, str]]:
@@ -59,3 +63,22 @@ def versions(packages: Iterable[str]) -> str:
         except importlib.metadata.PackageNotFoundError:
             found.append(f"{name} (not installed)")
     return f"Python {platform.python_version()}; " + ", ".join(found)
+
+
+def run_all(
+    tasks: Sequence[T],
+    run: Callable[[T], R],
+    report: Callable[[R, int], None],
+    *,
+    jobs: int = 1,
+) -> None:
+    """Run every task (``jobs`` processes at a time, each one core), reporting each result
+    with its running number as it comes in."""
+    if jobs <= 1:
+        for n, task in enumerate(tasks, 1):
+            report(run(task), n)
+        return
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        futures = [pool.submit(run, t) for t in tasks]
+        for n, fut in enumerate(as_completed(futures), 1):
+            report(fut.result(), n)
