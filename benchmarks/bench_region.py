@@ -250,6 +250,7 @@ def run_zorgroute(night: Night, matrices: Matrices, solver: str, budget_s: float
             seed=0,
             first_solution=strategy[0],
             metaheuristic=strategy[1],
+            construction="ortools",
         )
     found: list[tuple[float, int]] = []
 

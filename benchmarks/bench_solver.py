@@ -164,7 +164,8 @@ def _zorgroute_options(solver: str, budget_s: float, seed: int) -> Any:
     if solver == "zorgroute":
         return base
     _, fs, mh = solver.split("-")
-    return replace(base, first_solution=FS[fs], metaheuristic=MH[mh])
+    # a named OR-Tools configuration: OR-Tools' own first solution, no PyVRP start
+    return replace(base, first_solution=FS[fs], metaheuristic=MH[mh], construction="ortools")
 
 
 def run_zorgroute(

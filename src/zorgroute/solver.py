@@ -17,6 +17,13 @@ with its own start and end (office or home), hours, qualification level and trav
   planned; an optional one's is its weight. The objective is drive time (or distance),
   then these penalties.
 
+Where the search starts: on a night without linked visits, a first plan by OR-Tools (a
+checked answer within a second), then routes from PyVRP on a relaxation of the night
+(:mod:`zorgroute.construct`, ``SolveOptions.construction``); a route of PyVRP's that breaks
+a rule (a break that no longer fits) loses the visits that break it, and OR-Tools searches
+on from there, placing them again. OR-Tools stays the engine that enforces every rule: no
+plan leaves this module that it has not checked.
+
 Visits that cannot go to any shift are not given to the solver at all; they and every
 visit the solver drops come back as :class:`~zorgroute.model.Unplanned` with a reason.
 """
@@ -49,6 +56,7 @@ from zorgroute.model import (
 log = logging.getLogger(__name__)
 
 Objective = Literal["time", "distance"]
+Construction = Literal["pyvrp", "ortools"]
 
 _FS = routing_enums_pb2.FirstSolutionStrategy
 FIRST_SOLUTION = {
@@ -119,6 +127,17 @@ class SolveOptions:
         from the start settles for late plans it cannot leave (on the Mankowska home-care
         benchmark the mean gap to the best known falls several times over,
         ``benchmarks/results/hhc.md``).
+    construction
+        Where the search starts on a night it runs iterated local search on (no linked
+        visits), without ``initial_routes``, hard windows and no ``max_solutions``:
+        ``"pyvrp"`` (the default) hands a relaxation of the night (no breaks, see
+        :mod:`zorgroute.construct`) to PyVRP for ``construction_share`` of the budget and
+        continues from its routes, with every rule enforced by OR-Tools; ``"ortools"``
+        starts from OR-Tools' own first solution. On the Solomon VRPTW benchmarks and the
+        region nights the PyVRP start shortens plans by several percent at the same budget
+        (``benchmarks/results/solver.md``, ``region.md``).
+    construction_share
+        Part of the budget PyVRP gets (the rest: OR-Tools from its routes).
     """
 
     pooled: bool = True
@@ -134,6 +153,8 @@ class SolveOptions:
     preference_cost_s: int = DEFAULT_PREFERENCE_COST_S
     lateness_cost_per_s: int | None = None
     hard_first: bool = True
+    construction: Construction = "pyvrp"
+    construction_share: float = 0.8
 
 
 ProgressCallback = Callable[[float, int], None]
@@ -538,12 +559,20 @@ def search_strategies(night: Night, options: SolveOptions) -> tuple[str, str]:
     return options.first_solution or "parallel_cheapest_insertion", metaheuristic
 
 
-def _parameters(options: SolveOptions, night: Night, *, warm: bool = False) -> Any:
+def _parameters(
+    options: SolveOptions, night: Night, *, warm: bool = False, hint: bool = False
+) -> Any:
     first, metaheuristic = search_strategies(night, options)
     params = pywrapcp.DefaultRoutingSearchParameters()
     params.first_solution_strategy = FIRST_SOLUTION[first]
     if metaheuristic == "iterated_local_search" and warm:
         metaheuristic = "guided_local_search"
+    if hint:
+        # the start is a hint that local cheapest insertion follows (SetFirstSolutionHint);
+        # the recreate step must not follow it too, or every ruin rebuilds the hint
+        params.first_solution_strategy = _FS.LOCAL_CHEAPEST_INSERTION
+        recreate = params.iterated_local_search_parameters.ruin_recreate_parameters
+        recreate.recreate_strategy.heuristic = _FS.PARALLEL_CHEAPEST_INSERTION
     params.local_search_metaheuristic = METAHEURISTIC[metaheuristic]
     if metaheuristic == "iterated_local_search":
         # OR-Tools 9.15 runs ILS only through SolveWithIteratedLocalSearch, with a ruin
@@ -630,17 +659,51 @@ def solve(
 
             routing.AddAtSolutionCallback(on_solution)
         solution = None
+        deadline = t0 + options.time_limit_s
+
+        def left(opts: SolveOptions) -> SolveOptions:  # what remains of the budget
+            return replace(opts, time_limit_s=max(0.1, deadline - time.perf_counter()))
+
+        ils = search_strategies(night, options)[1] == "iterated_local_search"
+        if (
+            not initial_routes
+            and ils
+            and options.construction == "pyvrp"
+            and options.max_solutions is None
+            and options.lateness_cost_per_s is None
+        ):
+            # a checked plan within a second (the planner sees progress at once, and it is
+            # the answer if all else fails), then PyVRP's routes to start the search from
+            quick = _parameters(left(options), night)
+            quick.solution_limit = 1
+            solution = _kept(routing, routing.SolveWithParameters(quick))
+            initial_routes = _pyvrp_start(night, matrices, allowed, left(options))
+        searched = False
         if initial_routes:
-            start = _initial_assignment(night, model, initial_routes)
+            searched = True
+            # a plan that keeps every rule (on an ILS night: after dropping the visits with
+            # which a route breaks one) is improved as it is
+            start = _initial_assignment(night, model, initial_routes, quiet=True, trim=ils)
             if start is not None:
-                warm = _parameters(options, night, warm=True)
-                solution = routing.SolveFromAssignmentWithParameters(start, warm)
-        if solution is None:
-            params = _parameters(options, night)
-            if params.use_iterated_local_search:
-                solution = routing.SolveWithIteratedLocalSearch(params)
+                warm = _parameters(left(options), night, warm=True)
+                solution = _better(routing.SolveFromAssignmentWithParameters(start, warm), solution)
+            elif ils:
+                # else a hint, not a fixed start: local cheapest insertion follows it wherever
+                # it fits and places the rest
+                params = _parameters(left(options), night, hint=True)
+                routing.CloseModelWithParameters(params)
+                hint = _initial_assignment(night, model, initial_routes, exact=False)
+                routing.SetFirstSolutionHint(hint)
+                solution = _better(routing.SolveWithIteratedLocalSearch(params), solution)
             else:
-                solution = routing.SolveWithParameters(params)
+                log.warning("the initial routes do not fit this night; solving from scratch")
+                searched = False
+        if not searched:
+            params = _parameters(left(options), night)
+            if params.use_iterated_local_search:
+                solution = _better(routing.SolveWithIteratedLocalSearch(params), solution)
+            else:
+                solution = _better(routing.SolveWithParameters(params), solution)
         if solution is None:
             status = "no_solution"
             unplanned.update({i: "no_solution" for i in allowed})
@@ -675,6 +738,45 @@ def solve(
         pooled=options.pooled,
         objective=objective,
         runtime_s=runtime,
+    )
+
+
+def _kept(routing: Any, solution: Any) -> Any:
+    """A copy of a solution that the model's next search cannot overwrite."""
+    return None if solution is None else routing.solver().Assignment(solution)
+
+
+def _better(solution: Any, other: Any) -> Any:
+    """The cheaper of two solutions (either may be ``None``)."""
+    if solution is None:
+        return other
+    if other is not None and other.ObjectiveValue() < solution.ObjectiveValue():
+        return other
+    return solution
+
+
+def _pyvrp_start(
+    night: Night,
+    matrices: Matrices,
+    allowed: Mapping[int, list[list[int]]],
+    options: SolveOptions,
+) -> dict[str, list[str]] | None:
+    """Routes from PyVRP on a relaxation of the night (:mod:`zorgroute.construct`), in
+    ``construction_share`` of what is left of the budget."""
+    from zorgroute import construct
+
+    mandatory = _mandatory_penalty(night, options)
+    return construct.pyvrp_routes(
+        night,
+        matrices,
+        {i: carers[0] for i, carers in allowed.items()},
+        _extra_costs(night, list(range(len(night.visits))), options),
+        objective=options.objective,
+        mandatory_prize=mandatory,
+        optional_prize={i: _penalty(night.visits[i], options, mandatory) for i in allowed},
+        leg_penalty=2 * mandatory,
+        time_limit_s=options.time_limit_s * options.construction_share,
+        seed=options.seed,
     )
 
 
@@ -722,8 +824,19 @@ def _complete(night: Night, active: Mapping[int, int]) -> set[int]:
 
 
 def _initial_assignment(
-    night: Night, model: _Model, initial_routes: Mapping[str, Sequence[str]]
+    night: Night,
+    model: _Model,
+    initial_routes: Mapping[str, Sequence[str]],
+    *,
+    exact: bool = True,
+    quiet: bool = False,
+    trim: bool = False,
 ) -> Any:
+    """The routes as an assignment: ``exact``, a solution (``None`` if they break a rule),
+    else only the successor of each node (a hint for the first solution). With ``trim``, a
+    route that breaks a rule on its own loses the visits that break it first (in route
+    order, each visit kept if the route with it still keeps every rule): the solver then
+    places those visits itself."""
     index_of_visit = {v.visit_id: i for i, v in enumerate(night.visits)}
     shift_index = {s.shift_id: k for k, s in enumerate(night.shifts)}
     routes: list[list[int]] = [[] for _ in night.shifts]
@@ -743,10 +856,34 @@ def _initial_assignment(
             if nodes:  # else: the first free carer's node (a double visit is on two routes)
                 used.add(nodes[0])
                 routes[k].append(model.manager.NodeToIndex(nodes[0]))
+    if not exact:
+        hint = model.routing.solver().Assignment()
+        model.routing.RoutesToAssignment(routes, True, True, hint)
+        return hint
     assignment = model.routing.ReadAssignmentFromRoutes(routes, True)
-    if assignment is None:
+    if assignment is None and trim:
+        assignment = model.routing.ReadAssignmentFromRoutes(_trimmed(model, routes), True)
+    if assignment is None and not quiet:
         log.warning("the initial routes do not fit this night; solving from scratch")
     return assignment
+
+
+def _trimmed(model: _Model, routes: list[list[int]]) -> list[list[int]]:
+    """Each route, less the visits with which it breaks a rule on its own."""
+    read = model.routing.ReadAssignmentFromRoutes
+    out: list[list[int]] = []
+    for k, route in enumerate(routes):
+        alone: list[list[int]] = [[] for _ in routes]
+        alone[k] = route
+        if read(alone, True) is None:
+            kept: list[int] = []
+            for index in route:
+                alone[k] = [*kept, index]
+                if read(alone, True) is not None:
+                    kept.append(index)
+            route = kept
+        out.append(route)
+    return out
 
 
 def _visit_and_carer(name: str, index_of_visit: Mapping[str, int]) -> tuple[int | None, int | None]:
