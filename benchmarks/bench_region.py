@@ -12,12 +12,16 @@ Solvers (``--solvers``, comma-separated), each on one core (one process per solv
 ``--jobs`` at a time) with the same wall-clock budget (``--budget``, default 30 s):
 
 - ``zorgroute``: ``zorgroute.solver.solve(night, matrices, SolveOptions(pooled=True,
-  time_limit_s=budget, seed=0))``, the solver's defaults (parallel cheapest insertion, then
-  iterated local search with SISR ruin and recreate): what a planner runs;
-- ``zg-pci-gls``: the same with zorgroute's first defaults, parallel cheapest insertion
-  and guided local search;
-- ``zg-pca-ils``: the same with path cheapest arc, then iterated local search (the best
-  setting on Solomon VRPTW, slow to a complete first plan on these nights);
+  time_limit_s=budget, seed=0))``, the solver's defaults (a checked first plan by parallel
+  cheapest insertion, PyVRP's routes on the night's relaxation, then OR-Tools from them
+  with every rule): what a planner runs;
+- ``zg-pci-ils``: OR-Tools alone (``construction="ortools"``): parallel cheapest insertion,
+  then iterated local search with SISR ruin and recreate (the default until 2026-11-26
+  morning);
+- ``zg-pci-gls``: OR-Tools alone with zorgroute's first defaults, parallel cheapest
+  insertion and guided local search;
+- ``zg-pca-ils``: OR-Tools alone, path cheapest arc, then iterated local search (the best
+  OR-Tools setting on Solomon VRPTW, slow to a complete first plan on these nights);
 - ``ortools-recipe``: OR-Tools' documented recipe, PATH_CHEAPEST_ARC + GUIDED_LOCAL_SEARCH,
   on zorgroute's model (the same call with ``first_solution="path_cheapest_arc",
   metaheuristic="guided_local_search"``): writing the home-care constraints (eligibility by
@@ -36,7 +40,7 @@ Solvers (``--solvers``, comma-separated), each on one core (one process per solv
 Every plan goes through the independent checker (``zorgroute.check.check_plan``, zero
 tolerance) before it enters a table; one that fails is reported infeasible with the
 checker's violation codes. The exit code is 1 when a plan of zorgroute's solve path
-(``zorgroute``, ``zg-pci-gls``, ``zg-pca-ils``, ``ortools-recipe``) fails the checker or crashes.
+(``zorgroute`` and the ``zg-*`` and ``ortools-recipe`` rows) fails the checker or crashes.
 
 Run: ``.venv/bin/python benchmarks/bench_region.py --quick`` (see ``--help``).
 """
@@ -72,12 +76,13 @@ RESULTS = ROOT / "benchmarks" / "results"
 SHARED = ROOT.parent / "shared"
 OSM = SHARED / "data" / "osm" / "kempen-highways.clipfixed.osm.bz2"
 
-SOLVERS = ("zorgroute", "zg-pci-gls", "zg-pca-ils", "ortools-recipe", "vroom", "pyvrp")
+SOLVERS = ("zorgroute", "zg-pci-ils", "zg-pca-ils", "ortools-recipe", "vroom", "pyvrp")
 #: The rows made by zorgroute's solve path: a failed check of one of these fails the run.
-ZORGROUTE_PATH = ("zorgroute", "zg-pci-gls", "zg-pca-ils", "ortools-recipe")
+ZORGROUTE_PATH = ("zorgroute", "zg-pci-ils", "zg-pci-gls", "zg-pca-ils", "ortools-recipe")
 #: (first solution, metaheuristic) of each solver on zorgroute's solve path; None: defaults.
 STRATEGIES: Mapping[str, tuple[str, str] | None] = {
     "zorgroute": None,
+    "zg-pci-ils": ("parallel_cheapest_insertion", "iterated_local_search"),
     "zg-pci-gls": ("parallel_cheapest_insertion", "guided_local_search"),
     "zg-pca-ils": ("path_cheapest_arc", "iterated_local_search"),
     "ortools-recipe": ("path_cheapest_arc", "guided_local_search"),
@@ -893,10 +898,14 @@ Ratios to the best are among the checker-clean plans of a night that leave out t
 mandatory visits.
 
 **zorgroute's solve path.** `zorgroute` is `solve(night, matrices, SolveOptions(pooled=True,
-time_limit_s=budget, seed=0))` with the solver's defaults (parallel cheapest insertion,
-iterated local search with SISR ruin and recreate). `zg-pci-gls` is the same with the first
-defaults (parallel cheapest insertion, guided local search), `zg-pca-ils` with path cheapest
-arc and iterated local search. `ortools-recipe` is OR-Tools' documented
+time_limit_s=budget, seed=0))` with the solver's defaults: a checked first plan by parallel
+cheapest insertion, PyVRP's routes on the night's relaxation (no breaks) for 80 % of the
+budget, then OR-Tools from them with every rule (a route that breaks one loses the visits
+that break it; the search places them again). The `zg-*` rows are OR-Tools alone
+(`construction="ortools"`): `zg-pci-ils` parallel cheapest insertion and iterated local
+search (the default until 2026-11-26 morning), `zg-pci-gls` the first defaults (guided
+local search), `zg-pca-ils` path cheapest arc and iterated local search. `ortools-recipe`
+is OR-Tools' documented
 recipe (PATH_CHEAPEST_ARC + GUIDED_LOCAL_SEARCH) run on zorgroute's model: writing the
 home-care constraints (eligibility by level, consent and provider; breaks as break intervals
 that never overlap care; shift hours; optional visits as disjunctions) again in raw

@@ -12,13 +12,17 @@ are recomputed from the coordinates; the gap is to the best-known solution.
 Solvers (``--solvers``, comma-separated):
 
 - ``zorgroute``: ``zorgroute.solver.solve`` with ``SolveOptions(objective="distance")``
-  and its defaults (path cheapest arc, then iterated local search with SISR ruin and
-  recreate): what planners run. The earlier defaults (parallel cheapest insertion, guided
-  local search) are ``zg-pci-gls``; their rows of 2026-11-25 were renamed so in the CSV.
-- ``zg-<fs>-<mh>``: the same solve path with another first-solution strategy
-  (``pci`` parallel cheapest insertion, ``lci`` local cheapest insertion, ``pca`` path
-  cheapest arc, ``sav`` savings, ``auto``) and metaheuristic (``gls`` guided local search,
-  ``sa`` simulated annealing, ``ts`` tabu search, ``gd`` greedy descent).
+  and its defaults: what planners run. Since 2026-11-26 (afternoon) that is a checked first
+  plan by parallel cheapest insertion, PyVRP on the night's relaxation for 80 % of the
+  budget, then OR-Tools from PyVRP's routes (``zorgroute.construct``). Rows of the earlier
+  defaults were renamed in the CSV to the configuration they ran: ``zg-pci-gls`` (until
+  2026-11-25: parallel cheapest insertion, guided local search) and ``zg-pci-ils`` (until
+  2026-11-26 morning: parallel cheapest insertion, iterated local search).
+- ``zg-<fs>-<mh>``: OR-Tools alone on the same solve path (``construction="ortools"``)
+  with a named first-solution strategy (``pci`` parallel cheapest insertion, ``lci`` local
+  cheapest insertion, ``pca`` path cheapest arc, ``sav`` savings, ``auto``) and
+  metaheuristic (``gls`` guided local search, ``sa`` simulated annealing, ``ts`` tabu
+  search, ``gd`` greedy descent, ``ils`` iterated local search).
 - ``zgp-<prototype>``: a *prototype* of a change to ``solver.py``: the same ``solve`` call
   with its search parameters edited (``ils``: iterated local search with SISR ruin and
   recreate; see ``PROTOTYPES`` and :func:`patched_search`). Measured here, to be ported.

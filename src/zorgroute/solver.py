@@ -76,8 +76,10 @@ METAHEURISTIC = {
 """Metaheuristics. ``iterated_local_search`` ruins and recreates parts of the plan (SISR:
 slack induction by string removals) and improves each result by greedy descent; on the
 Solomon VRPTW benchmarks it halves guided local search's gap at the same budget
-(``benchmarks/results/solver.md``). A warm start (``initial_routes``) always continues with
-guided local search: OR-Tools runs iterated local search only from its own first solution."""
+(``benchmarks/results/solver.md``). A start that keeps every rule (``initial_routes``, or
+PyVRP's routes after trimming) continues with guided local search: OR-Tools runs iterated
+local search only from its own first solution, which follows a given plan only as a hint
+(``SetFirstSolutionHint``, read by local cheapest insertion alone, and loosely)."""
 
 #: SISR ruin of iterated local search: visits removed per step on average, longest string.
 ILS_REMOVED_VISITS = 15
