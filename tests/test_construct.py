@@ -84,7 +84,7 @@ def test_a_route_that_breaks_a_rule_loses_only_the_visits_that_break_it() -> Non
     }
     routes = [[index["v1"], index["v2"], index["v3"]], []]
     assert model.routing.ReadAssignmentFromRoutes(routes, True) is None
-    trimmed = _trimmed(model, routes)
+    trimmed = _trimmed(model, routes, float("inf"))
     assert trimmed == [[index["v1"], index["v3"]], []]
     assert model.routing.ReadAssignmentFromRoutes(trimmed, True) is not None
 

@@ -85,6 +85,12 @@ local search only from its own first solution, which follows a given plan only a
 ILS_REMOVED_VISITS = 15
 ILS_MAX_STRING = 10
 
+#: Largest night (visits to plan) that starts from PyVRP's routes. Above it, mending the
+#: routes that break a rule (breaks) costs an exact OR-Tools read of the whole night per
+#: try, and on the 700- and 1,000-visit scale nights that left the search too little time
+#: (``benchmarks/results/scale.md``): those nights are solved by OR-Tools alone.
+PYVRP_MAX_VISITS = 500
+
 #: Metres per second of driving, to weigh optional visits when the objective is distance.
 _METRES_PER_SECOND = 50 / 3.6
 
@@ -135,8 +141,9 @@ class SolveOptions:
         ``"pyvrp"`` (the default) hands a relaxation of the night (no breaks, see
         :mod:`zorgroute.construct`) to PyVRP for ``construction_share`` of the budget and
         continues from its routes, with every rule enforced by OR-Tools; ``"ortools"``
-        starts from OR-Tools' own first solution. On the Solomon VRPTW benchmarks and the
-        region nights the PyVRP start shortens plans by several percent at the same budget
+        starts from OR-Tools' own first solution, as do nights of more than
+        :data:`PYVRP_MAX_VISITS` visits. On the Solomon VRPTW benchmarks and the region
+        nights the PyVRP start shortens plans by several percent at the same budget
         (``benchmarks/results/solver.md``, ``region.md``).
     construction_share
         Part of the budget PyVRP gets (the rest: OR-Tools from its routes).
@@ -673,6 +680,7 @@ def solve(
             and options.construction == "pyvrp"
             and options.max_solutions is None
             and options.lateness_cost_per_s is None
+            and len(allowed) <= PYVRP_MAX_VISITS
         ):
             # a checked plan within a second (the planner sees progress at once, and it is
             # the answer if all else fails), then PyVRP's routes to start the search from
@@ -685,7 +693,11 @@ def solve(
             searched = True
             # a plan that keeps every rule (on an ILS night: after dropping the visits with
             # which a route breaks one) is improved as it is
-            start = _initial_assignment(night, model, initial_routes, quiet=True, trim=ils)
+            # trimming may take half of what is left; the search needs the rest
+            trim_by = time.perf_counter() + (deadline - time.perf_counter()) / 2
+            start = _initial_assignment(
+                night, model, initial_routes, quiet=True, trim=ils, trim_deadline=trim_by
+            )
             if start is not None:
                 warm = _parameters(left(options), night, warm=True)
                 solution = _better(routing.SolveFromAssignmentWithParameters(start, warm), solution)
@@ -833,12 +845,12 @@ def _initial_assignment(
     exact: bool = True,
     quiet: bool = False,
     trim: bool = False,
+    trim_deadline: float = float("inf"),
 ) -> Any:
     """The routes as an assignment: ``exact``, a solution (``None`` if they break a rule),
     else only the successor of each node (a hint for the first solution). With ``trim``, a
-    route that breaks a rule on its own loses the visits that break it first (in route
-    order, each visit kept if the route with it still keeps every rule): the solver then
-    places those visits itself."""
+    route that breaks a rule on its own loses the visits that break it first
+    (:func:`_trimmed`, until ``trim_deadline``): the solver then places those visits itself."""
     index_of_visit = {v.visit_id: i for i, v in enumerate(night.visits)}
     shift_index = {s.shift_id: k for k, s in enumerate(night.shifts)}
     routes: list[list[int]] = [[] for _ in night.shifts]
@@ -864,27 +876,48 @@ def _initial_assignment(
         return hint
     assignment = model.routing.ReadAssignmentFromRoutes(routes, True)
     if assignment is None and trim:
-        assignment = model.routing.ReadAssignmentFromRoutes(_trimmed(model, routes), True)
+        trimmed = _trimmed(model, routes, trim_deadline)
+        assignment = model.routing.ReadAssignmentFromRoutes(trimmed, True)
     if assignment is None and not quiet:
         log.warning("the initial routes do not fit this night; solving from scratch")
     return assignment
 
 
-def _trimmed(model: _Model, routes: list[list[int]]) -> list[list[int]]:
-    """Each route, less the visits with which it breaks a rule on its own."""
+def _trimmed(model: _Model, routes: list[list[int]], deadline: float) -> list[list[int]]:
+    """Each route, less the visits with which it breaks a rule on its own.
+
+    A route that breaks a rule usually breaks one (a break that no longer fits between
+    visits): first each single visit is tried out, from the middle of the route outwards
+    (where breaks fall); if no single one mends it, the route is rebuilt visit by visit,
+    keeping each visit with which it still keeps every rule. Each check reads a whole
+    assignment, so past ``deadline`` a route that breaks a rule is left empty instead
+    (its visits are placed by the search).
+    """
     read = model.routing.ReadAssignmentFromRoutes
     out: list[list[int]] = []
     for k, route in enumerate(routes):
         alone: list[list[int]] = [[] for _ in routes]
         alone[k] = route
-        if read(alone, True) is None:
-            kept: list[int] = []
+        if read(alone, True) is not None:
+            out.append(route)
+            continue
+        mended: list[int] = []
+        middle = (len(route) - 1) / 2
+        for j in sorted(range(len(route)), key=lambda j: abs(j - middle)):
+            if time.perf_counter() > deadline:
+                break
+            alone[k] = route[:j] + route[j + 1 :]
+            if read(alone, True) is not None:
+                mended = alone[k]
+                break
+        else:  # no single visit: rebuild
             for index in route:
-                alone[k] = [*kept, index]
+                if time.perf_counter() > deadline:
+                    break
+                alone[k] = [*mended, index]
                 if read(alone, True) is not None:
-                    kept.append(index)
-            route = kept
-        out.append(route)
+                    mended.append(index)
+        out.append(mended)
     return out
 
 
