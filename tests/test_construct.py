@@ -162,3 +162,22 @@ def test_a_hint_is_followed_by_insertion_and_not_by_the_recreate_step() -> None:
     recreate = params.iterated_local_search_parameters.ruin_recreate_parameters
     assert recreate.recreate_strategy.heuristic == fs.PARALLEL_CHEAPEST_INSERTION
     assert params.use_iterated_local_search
+
+
+def test_nights_above_the_pyvrp_limit_are_solved_by_or_tools_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from zorgroute import solver
+
+    def refuse(*_args: object, **_kw: object) -> None:
+        raise AssertionError("PyVRP asked for a night above the limit")
+
+    monkeypatch.setattr(solver, "PYVRP_MAX_VISITS", 2)
+    monkeypatch.setattr(construct, "pyvrp_routes", refuse)
+    night = random_night(7, 12, 3)
+    matrices = grid_matrices(night)
+    plan = solve(night, matrices, SolveOptions(time_limit_s=1))
+    assert len(plan.planned_ids()) > 2  # above the limit, and planned
+    assert check_plan(night, matrices, plan) == []
+    ids = plan.planned_ids() + [u.visit_id for u in plan.unplanned]
+    assert sorted(ids) == sorted(v.visit_id for v in night.visits)
