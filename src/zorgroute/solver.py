@@ -85,11 +85,13 @@ local search only from its own first solution, which follows a given plan only a
 ILS_REMOVED_VISITS = 15
 ILS_MAX_STRING = 10
 
-#: Largest night (visits to plan) that starts from PyVRP's routes. Above it, mending the
-#: routes that break a rule (breaks) costs an exact OR-Tools read of the whole night per
-#: try, and on the 700- and 1,000-visit scale nights that left the search too little time
-#: (``benchmarks/results/scale.md``): those nights are solved by OR-Tools alone.
-PYVRP_MAX_VISITS = 500
+#: Largest night (visits to plan) that starts from PyVRP's routes. Mending a route that
+#: breaks a rule (a break) costs an exact OR-Tools read of the whole night per try, so the
+#: work grows with the square of the night: on the 400-, 700- and 1,000-visit scale nights
+#: it used up the search's share of the budget in some runs and the plan fell back to the
+#: first one (``benchmarks/results/solver-notes.md``). Larger nights are solved by OR-Tools
+#: alone until route checks are cheaper.
+PYVRP_MAX_VISITS = 300
 
 #: Metres per second of driving, to weigh optional visits when the objective is distance.
 _METRES_PER_SECOND = 50 / 3.6
